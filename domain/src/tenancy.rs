@@ -1,0 +1,188 @@
+//! The tenancy core: typed ids, roles, the checked [`TenantScope`] and the [`TenantTx`] it opens.
+
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+
+use serde::{Deserialize, Serialize};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+
+use crate::{Db, Error};
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, sqlx::Type)]
+        #[sqlx(transparent)]
+        #[serde(transparent)]
+        pub struct $name(i64);
+
+        impl $name {
+            pub fn new(id: i64) -> Self {
+                $name(id)
+            }
+
+            pub fn get(self) -> i64 {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A store's id. Knowing one grants nothing: only a [`TenantScope`] reaches its rows.
+    TenantId
+);
+id_type!(
+    /// A person's account id.
+    AccountId
+);
+
+/// A member's role in one store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Owner,
+    Admin,
+    Member,
+    Viewer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Member => "member",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "owner" => Some(Role::Owner),
+            "admin" => Some(Role::Admin),
+            "member" => Some(Role::Member),
+            "viewer" => Some(Role::Viewer),
+            _ => None,
+        }
+    }
+
+    /// Whether this role may change the store's business data.
+    pub fn can_write(self) -> bool {
+        self != Role::Viewer
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Proof that an account is a member of a store, checked against the database.
+///
+/// It has no public constructor but [`TenantScope::for_member`], so a function that takes a
+/// scope cannot be called for a store its caller does not belong to.
+#[derive(Clone, Debug)]
+pub struct TenantScope {
+    tenant_id: TenantId,
+    account_id: AccountId,
+    role: Role,
+}
+
+impl TenantScope {
+    /// The scope of `account` in `tenant`, or [`Error::NotFound`] when the account is not a
+    /// member (the same answer as for a store that does not exist).
+    pub async fn for_member(
+        db: &Db,
+        account: AccountId,
+        tenant: TenantId,
+    ) -> Result<TenantScope, Error> {
+        let role: Option<String> = sqlx::query_scalar(
+            "SELECT m.role FROM memberships m
+             WHERE m.tenant_id = $1 AND m.account_id = $2",
+        )
+        .bind(tenant)
+        .bind(account)
+        .fetch_optional(db.pool())
+        .await?;
+        let role = role.as_deref().and_then(Role::parse).ok_or(Error::NotFound)?;
+        Ok(TenantScope {
+            tenant_id: tenant,
+            account_id: account,
+            role,
+        })
+    }
+
+    pub fn tenant_id(&self) -> TenantId {
+        self.tenant_id
+    }
+
+    pub fn account_id(&self) -> AccountId {
+        self.account_id
+    }
+
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Refuses a write to a member whose role only reads.
+    pub fn require_write(&self) -> Result<(), Error> {
+        if self.role.can_write() {
+            Ok(())
+        } else {
+            Err(Error::Forbidden)
+        }
+    }
+}
+
+/// A transaction that sees and writes only one store's rows.
+///
+/// Row-level security reads `app.current_tenant`, set here with `SET LOCAL` so it ends with
+/// the transaction and (with `citus.propagate_set_commands=local`) reaches Citus workers.
+/// Statements still filter `tenant_id = $n` themselves: that is what routes them to one shard.
+/// Dropping it without [`TenantTx::commit`] rolls back.
+pub struct TenantTx {
+    tx: Transaction<'static, Postgres>,
+    tenant_id: TenantId,
+}
+
+impl TenantTx {
+    pub(crate) async fn begin(pool: &PgPool, tenant_id: TenantId) -> Result<TenantTx, Error> {
+        let mut tx = pool.begin().await?;
+        // SET takes no bind parameter: the value is formatted from an integer, never from text.
+        // The simple-query protocol keeps one prepared statement per store out of the cache.
+        let set_tenant = format!("SET LOCAL app.current_tenant = '{}'", tenant_id.get());
+        sqlx::raw_sql(&set_tenant).execute(&mut *tx).await?;
+        Ok(TenantTx { tx, tenant_id })
+    }
+
+    pub fn tenant_id(&self) -> TenantId {
+        self.tenant_id
+    }
+
+    pub async fn commit(self) -> Result<(), Error> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl Deref for TenantTx {
+    type Target = PgConnection;
+
+    fn deref(&self) -> &PgConnection {
+        &self.tx
+    }
+}
+
+impl DerefMut for TenantTx {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+}

@@ -1,0 +1,205 @@
+//! Test support: a fresh database per test, cloned from a migrated template.
+//!
+//! By default the tests start a private PostgreSQL cluster under `target/test-postgres` (shared
+//! by every test process of the workspace and reused across runs). Set `TEST_DATABASE_URL` to
+//! a superuser connection of another server (a Citus coordinator, say) to run against it
+//! instead: the tests then share that one database, and each makes its own stores.
+
+use std::hash::{Hash, Hasher};
+use std::path::PathBuf;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgConnection, PgPool};
+use tokio::sync::OnceCell;
+
+use crate::db::{migrate, APP_ROLE};
+use crate::embedded::{quote_ident, Cluster, ClusterOptions, SUPERUSER};
+use crate::tenancy::{AccountId, Role, TenantId, TenantScope};
+use crate::{password, Db};
+
+/// A database of a test's own: `owner` may do anything, `db` is the application's handle
+/// (the `storefront_app` role, subject to row-level security).
+pub struct TestDb {
+    pub owner: PgPool,
+    pub db: Db,
+    pub app_options: PgConnectOptions,
+}
+
+/// Where a test's database server is.
+struct Server {
+    /// Superuser options with no database chosen.
+    superuser: PgConnectOptions,
+    /// A template database to clone, or `None` to share the superuser's database.
+    template: Option<String>,
+}
+
+static SERVER: OnceCell<Server> = OnceCell::const_new();
+
+impl TestDb {
+    pub async fn new() -> TestDb {
+        let server = SERVER.get_or_init(start_server).await;
+        let owner_options = match &server.template {
+            Some(template) => {
+                let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = PgConnection::connect_with(&server.superuser.clone().database("postgres"))
+                    .await
+                    .expect("connect to the test server");
+                sqlx::raw_sql(&format!("CREATE DATABASE {} TEMPLATE {}", quote_ident(&name), quote_ident(template)))
+                    .execute(&mut conn)
+                    .await
+                    .expect("clone the template database");
+                conn.close().await.ok();
+                server.superuser.clone().database(&name)
+            }
+            None => server.superuser.clone(),
+        };
+        let owner = PgPoolOptions::new().max_connections(4).connect_with(owner_options.clone()).await.expect("connect as owner");
+        let app_options = app_role_options(&owner_options);
+        let db = Db::connect(app_options.clone(), 8).await.expect("connect as the application role");
+        TestDb { owner, db, app_options }
+    }
+
+    /// A store with an owner account; `TestDb::store` names stores so they differ per call.
+    pub async fn store(&self, name: &str) -> TestStore {
+        let suffix = uuid::Uuid::new_v4().simple().to_string();
+        let slug = format!("t-{}", &suffix[..20]);
+        let tenant: TenantId = sqlx::query_scalar("INSERT INTO tenants (name, slug, plan_id) VALUES ($1, $2, 'growth') RETURNING id")
+            .bind(name)
+            .bind(&slug)
+            .fetch_one(&self.owner)
+            .await
+            .expect("insert tenant");
+        sqlx::query("INSERT INTO tenant_slugs (slug, tenant_id) VALUES ($1, $2)")
+            .bind(&slug)
+            .bind(tenant)
+            .execute(&self.owner)
+            .await
+            .expect("insert slug");
+        let email = format!("owner-{suffix}@example.test");
+        let owner = self.account(&email, TEST_PASSWORD).await;
+        self.add_member(tenant, owner, Role::Owner).await;
+        TestStore { tenant, owner, owner_email: email }
+    }
+
+    pub async fn account(&self, email: &str, password: &str) -> AccountId {
+        sqlx::query_scalar("INSERT INTO accounts (email, password_hash) VALUES ($1, $2) RETURNING id")
+            .bind(email)
+            .bind(password_hash(password))
+            .fetch_one(&self.owner)
+            .await
+            .expect("insert account")
+    }
+
+    pub async fn add_member(&self, tenant: TenantId, account: AccountId, role: Role) {
+        sqlx::query("INSERT INTO memberships (tenant_id, account_id, role) VALUES ($1, $2, $3)")
+            .bind(tenant)
+            .bind(account)
+            .bind(role.as_str())
+            .execute(&self.owner)
+            .await
+            .expect("insert membership");
+    }
+
+    pub async fn scope(&self, account: AccountId, tenant: TenantId) -> TenantScope {
+        TenantScope::for_member(&self.db, account, tenant).await.expect("member scope")
+    }
+}
+
+pub const TEST_PASSWORD: &str = "test-password-1234";
+
+/// Hashing the same few passwords over and over would dominate test time.
+fn password_hash(password: &str) -> String {
+    static CACHE: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+    let mut cache = CACHE.lock().expect("hash cache");
+    if let Some((_, hash)) = cache.iter().find(|(p, _)| p == password) {
+        return hash.clone();
+    }
+    let hash = password::hash(password);
+    cache.push((password.to_owned(), hash.clone()));
+    hash
+}
+
+pub struct TestStore {
+    pub tenant: TenantId,
+    pub owner: AccountId,
+    pub owner_email: String,
+}
+
+fn app_role_options(owner: &PgConnectOptions) -> PgConnectOptions {
+    let options = owner.clone().username(APP_ROLE);
+    match std::env::var("TEST_APP_DATABASE_PASSWORD") {
+        Ok(password) => options.password(&password),
+        Err(_) => options,
+    }
+}
+
+async fn start_server() -> Server {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) => {
+            let superuser: PgConnectOptions = url.parse().expect("TEST_DATABASE_URL is a PostgreSQL URL");
+            let pool = PgPool::connect_with(superuser.clone()).await.expect("connect to TEST_DATABASE_URL");
+            migrate(&pool).await.expect("migrate TEST_DATABASE_URL");
+            allow_app_login(&pool).await;
+            pool.close().await;
+            Server { superuser, template: None }
+        }
+        Err(_) => start_private_cluster().await,
+    }
+}
+
+async fn start_private_cluster() -> Server {
+    let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/test-postgres");
+    std::fs::create_dir_all(&folder).expect("create the test cluster folder");
+    // One process initialises the cluster and the template; the others wait for it.
+    let lock = std::fs::File::create(folder.join("setup.lock")).expect("create the setup lock");
+    let lock = tokio::task::spawn_blocking(move || lock.lock().map(|()| lock))
+        .await
+        .expect("wait for the setup lock")
+        .expect("take the setup lock");
+
+    let cluster = Cluster::start(&folder, &ClusterOptions { durable: false, max_connections: 300 })
+        .await
+        .expect("start the test PostgreSQL cluster");
+    let template = format!("template_{}", migrations_fingerprint());
+    let superuser = cluster.connect_options(SUPERUSER, "postgres");
+    let mut conn = PgConnection::connect_with(&superuser).await.expect("connect to the test cluster");
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(&template)
+        .fetch_one(&mut conn)
+        .await
+        .expect("look for the template");
+    if !exists {
+        let building = format!("{template}_building");
+        for statement in ["DROP DATABASE IF EXISTS", "CREATE DATABASE"] {
+            sqlx::raw_sql(&format!("{statement} {}", quote_ident(&building)))
+                .execute(&mut conn)
+                .await
+                .expect("create the template");
+        }
+        let pool = PgPool::connect_with(superuser.clone().database(&building)).await.expect("connect to the template");
+        migrate(&pool).await.expect("migrate the template");
+        allow_app_login(&pool).await;
+        pool.close().await;
+        sqlx::raw_sql(&format!("ALTER DATABASE {} RENAME TO {}", quote_ident(&building), quote_ident(&template)))
+            .execute(&mut conn)
+            .await
+            .expect("publish the template");
+    }
+    conn.close().await.ok();
+    drop(lock);
+    Server { superuser, template: Some(template) }
+}
+
+async fn allow_app_login(pool: &PgPool) {
+    sqlx::raw_sql(&format!("ALTER ROLE {APP_ROLE} LOGIN")).execute(pool).await.expect("let the app role log in");
+}
+
+/// Changes whenever a migration does, so a stale template is never reused.
+fn migrations_fingerprint() -> String {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for migration in crate::db::MIGRATOR.iter() {
+        migration.version.hash(&mut hasher);
+        migration.checksum.hash(&mut hasher);
+    }
+    format!("{:016x}", hasher.finish())
+}
