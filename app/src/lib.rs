@@ -1,1 +1,57 @@
+//! The storefront's pages and server functions, rendered on the server and hydrated in the
+//! browser. Server functions stay thin: who is asking, which store, then one call into `domain`.
 
+pub mod components;
+pub mod error;
+pub mod figures;
+pub mod format;
+pub mod pages;
+pub mod site;
+#[cfg(feature = "ssr")]
+pub mod session;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{SsrMode, StaticSegment};
+
+use crate::pages::{home::HomePage, not_found::NotFound, sign_in::SignInPage};
+
+/// The name of the compiled site files (`/pkg/storefront.js`, `.wasm`, `.css`).
+pub const SITE_NAME: &str = "storefront";
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased">
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/storefront.css"/>
+        <Title formatter=|page: String| if page.is_empty() { "Storefront".to_owned() } else { format!("{page} · Storefront") }/>
+        <Router>
+            // Pages render completely before they are sent (SsrMode::Async) so that they work
+            // without JavaScript; hydration then takes over navigation.
+            <Routes fallback=NotFound>
+                <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("auth"), StaticSegment("login")) view=SignInPage ssr=SsrMode::Async/>
+            </Routes>
+        </Router>
+    }
+}

@@ -19,3 +19,22 @@ pub mod testing;
 pub use db::Db;
 pub use error::Error;
 pub use tenancy::{AccountId, Role, TenantId, TenantScope, TenantTx};
+
+/// Server functions and axum handlers need `Send` futures. Some sqlx futures make a caller's
+/// future unprovably `Send` (a rustc limitation), so the domain's entry points are pinned here
+/// at compile time.
+#[cfg(test)]
+#[allow(dead_code)]
+mod futures_are_send {
+    use super::*;
+
+    fn assert_send<F: Send>(_: F) {}
+
+    fn entry_points(db: &Db, scope: &TenantScope, email: &accounts::Email) {
+        assert_send(db.begin_tenant(scope));
+        assert_send(TenantScope::for_member(db, scope.account_id(), scope.tenant_id()));
+        assert_send(figures::store_overview(db, scope, figures::Period::Last7Days));
+        assert_send(accounts::authenticate(db, email, ""));
+        assert_send(accounts::memberships(db, scope.account_id()));
+    }
+}

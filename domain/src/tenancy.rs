@@ -4,7 +4,7 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 
 use serde::{Deserialize, Serialize};
-use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+use sqlx::{Executor, PgConnection, PgPool, Postgres, Transaction};
 
 use crate::{Db, Error};
 
@@ -159,7 +159,9 @@ impl TenantTx {
         // SET takes no bind parameter: the value is formatted from an integer, never from text.
         // The simple-query protocol keeps one prepared statement per store out of the cache.
         let set_tenant = format!("SET LOCAL app.current_tenant = '{}'", tenant_id.get());
-        sqlx::raw_sql(&set_tenant).execute(&mut *tx).await?;
+        // Through `Executor` (a boxed `Send` future): `RawSql::execute`'s opaque future makes
+        // every caller's future unprovably `Send` (a rustc limitation with sqlx's bounds).
+        (&mut *tx).execute(sqlx::raw_sql(&set_tenant)).await?;
         Ok(TenantTx { tx, tenant_id })
     }
 

@@ -1,0 +1,66 @@
+//! `/auth/login`: the sign-in page. Its form posts to the server's `/auth/login` handler, a
+//! plain HTML form so that it works before (or without) JavaScript.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::components::TopBar;
+use crate::site::get_site_info;
+
+/// Why the last attempt failed, as the handler reports it in the `error` query parameter.
+fn failure_message(code: &str) -> &'static str {
+    match code {
+        "credentials" => "That email and password do not match an account. Check them and try again.",
+        "no-store" => "This account does not belong to any store yet.",
+        "invalid-email" => "Enter an email address like name@example.com.",
+        _ => "Something went wrong on our side. Please try again in a moment.",
+    }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let query = use_query_map();
+    let error = move || query.with(|q| q.get("error")).map(|code| failure_message(&code));
+    let email = move || query.with(|q| q.get("email")).unwrap_or_default();
+    let info = Resource::new(|| (), |_| get_site_info());
+
+    view! {
+        <Title text="Sign in"/>
+        <TopBar/>
+        <main class="mx-auto max-w-md px-4 py-12">
+            <h1 class="text-2xl font-semibold">"Sign in"</h1>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let info = info.await.unwrap_or_default();
+                    info.local_sign_in.then(|| view! {
+                        <p class="mt-4 rounded-md border border-sky-200 bg-sky-50 p-3 text-sm text-sky-900" data-testid="local-sign-in">
+                            "Local sign-in: no identity provider is configured, so this server checks passwords itself."
+                        </p>
+                    })
+                })}
+            </Suspense>
+            {move || error().map(|message| view! {
+                <p id="sign-in-error" role="alert" class="mt-4 rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-800">
+                    {message}
+                </p>
+            })}
+            <form method="post" action="/auth/login" class="mt-6 space-y-4" aria-describedby=move || error().map(|_| "sign-in-error")>
+                <div>
+                    <label for="email" class="block text-sm font-medium">"Email"</label>
+                    <input id="email" name="email" type="email" autocomplete="username" required
+                        value=email
+                        class="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500"/>
+                </div>
+                <div>
+                    <label for="password" class="block text-sm font-medium">"Password"</label>
+                    <input id="password" name="password" type="password" autocomplete="current-password" required
+                        class="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500"/>
+                </div>
+                <button type="submit" class="w-full rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700 focus:outline-none focus:ring-2 focus:ring-indigo-500 focus:ring-offset-2">
+                    "Sign in"
+                </button>
+            </form>
+        </main>
+    }
+}

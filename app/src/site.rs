@@ -1,0 +1,26 @@
+//! What the public pages need to know about this installation.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoLogin {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteInfo {
+    /// Signing in checks passwords here instead of going through the identity provider.
+    pub local_sign_in: bool,
+    /// The demo store's sign-in, shown on the home page of the embedded default.
+    pub demo_login: Option<DemoLogin>,
+}
+
+#[server(endpoint = "site_info")]
+pub async fn get_site_info() -> Result<SiteInfo, AppError> {
+    let state = expect_context::<crate::state::AppState>();
+    Ok(state.site.as_ref().clone())
+}

@@ -1,0 +1,27 @@
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use domain::Db;
+use leptos::prelude::LeptosOptions;
+
+use crate::site::SiteInfo;
+
+/// Everything a handler or server function may need, shared by all requests.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub site: Arc<SiteInfo>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+impl FromRef<AppState> for Db {
+    fn from_ref(state: &AppState) -> Self {
+        state.db.clone()
+    }
+}

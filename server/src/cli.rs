@@ -1,0 +1,101 @@
+//! The `storefront` command line.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use domain::seed::{Preset, SeedRequest};
+
+use crate::config::Settings;
+use crate::database::Database;
+use crate::startup::{shutdown_signal, Application};
+use crate::telemetry;
+
+#[derive(Debug, Parser)]
+#[command(name = "storefront", version, about = "The storefront SaaS server")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the app (the default). Without DATABASE_URL, runs the embedded PostgreSQL cluster.
+    Serve,
+    /// Run the pending database migrations.
+    Migrate,
+    /// Seed the demo store, or with --preset the benchmark workload (shared/bench/WORKLOAD.md).
+    Seed(SeedArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct SeedArgs {
+    /// Workload preset: s (1,000 stores × 1,000 orders), m (100,000 × 50), l (1,000,000 × 5).
+    #[arg(long, value_parser = ["s", "m", "l"])]
+    preset: Option<String>,
+    /// PRNG seed: the same seed gives data of the same shape.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Connections writing at once.
+    #[arg(long, default_value_t = 2)]
+    jobs: usize,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::from_env()?;
+    telemetry::init(settings.log_format);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let application = Application::build(&settings).await?;
+            application.run_until(shutdown_signal()).await
+        }
+        Command::Migrate => {
+            let database = Database::open(&settings).await?;
+            let result = database.migrate().await;
+            database.close().await;
+            result?;
+            println!("migrations are up to date");
+            Ok(())
+        }
+        Command::Seed(args) => seed(&settings, args).await,
+    }
+}
+
+async fn seed(settings: &Settings, args: SeedArgs) -> anyhow::Result<()> {
+    let database = Database::open(settings).await?;
+    let result = async {
+        database.migrate().await?;
+        let Some(preset) = args.preset.as_deref().and_then(Preset::parse) else {
+            let seeded = domain::seed::seed_demo(&database.owner).await?;
+            println!("{}", if seeded { "seeded the demo store" } else { "the demo store already exists" });
+            return Ok(());
+        };
+        let Ok(password) = std::env::var("BENCH_PASSWORD") else {
+            bail!("set BENCH_PASSWORD: the password of every owner{{N}}@bench.test account");
+        };
+        let shape = preset.shape();
+        println!("seeding {} stores × {} orders (seed {}, {} connections)", shape.stores, shape.orders, args.seed, args.jobs);
+        let request = SeedRequest { shape, naming: domain::seed::Naming::Bench, seed: args.seed, password, jobs: args.jobs };
+        let reported_percent = AtomicU64::new(0);
+        let report = domain::seed::seed(&database.owner, &request, move |done| {
+            let percent = done * 100 / shape.stores;
+            if percent >= reported_percent.load(Ordering::Relaxed) + 5 || done == shape.stores {
+                reported_percent.store(percent, Ordering::Relaxed);
+                eprintln!("  {done} / {} stores ({percent}%)", shape.stores);
+            }
+        })
+        .await
+        .context("seeding")?;
+        println!(
+            "seeded {} stores, {} rows in {:.1} s: {:.0} rows/s",
+            report.stores,
+            report.rows,
+            report.elapsed.as_secs_f64(),
+            report.rows_per_second()
+        );
+        Ok(())
+    }
+    .await;
+    database.close().await;
+    result
+}

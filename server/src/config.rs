@@ -1,0 +1,133 @@
+//! Configuration: built-in defaults, overridden by environment variables. Every variable is
+//! listed in the README's configuration table.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The application's database (a role that cannot bypass row-level security). `None`
+    /// runs the embedded cluster under `data_dir`.
+    pub database_url: Option<String>,
+    /// The schema owner's database, for migrations and seeding; defaults to `database_url`.
+    pub database_owner_url: Option<String>,
+    pub database_max_connections: u32,
+    /// Run pending migrations when `serve` starts.
+    pub migrate_on_start: bool,
+    pub data_dir: PathBuf,
+    pub listen_addr: SocketAddr,
+    /// The public base URL of the app (redirect URIs are built from it).
+    pub public_url: String,
+    /// Where the compiled site (`pkg/storefront.js`, `.wasm`, `.css`) is served from.
+    pub site_root: String,
+    pub log_format: LogFormat,
+    pub session_idle_minutes: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Settings {
+    pub fn from_env() -> anyhow::Result<Settings> {
+        Settings::from_lookup(|key| std::env::var(key).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Reads settings through `lookup`, so tests can configure without touching the process
+    /// environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Settings> {
+        let listen_addr: SocketAddr = lookup("LISTEN_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse()
+            .context("LISTEN_ADDR must be an address and port, like 127.0.0.1:3000")?;
+        let public_url = lookup("PUBLIC_URL")
+            .unwrap_or_else(|| format!("http://{listen_addr}"))
+            .trim_end_matches('/')
+            .to_owned();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            bail!("PUBLIC_URL must start with http:// or https://, got {public_url}");
+        }
+        let log_format = match lookup("LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => bail!("LOG_FORMAT must be `text` or `json`, got {other}"),
+        };
+        Ok(Settings {
+            database_url: lookup("DATABASE_URL"),
+            database_owner_url: lookup("DATABASE_OWNER_URL"),
+            database_max_connections: parse_or(&lookup, "DATABASE_MAX_CONNECTIONS", 16)?,
+            migrate_on_start: parse_or(&lookup, "MIGRATE_ON_START", true)?,
+            data_dir: lookup("STOREFRONT_DATA_DIR").unwrap_or_else(|| "data".into()).into(),
+            listen_addr,
+            public_url,
+            site_root: lookup("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
+            log_format,
+            session_idle_minutes: parse_or(&lookup, "SESSION_IDLE_MINUTES", 12 * 60)?,
+        })
+    }
+
+    /// Cookies are `Secure` unless the app is served over plain http on a loopback address.
+    pub fn secure_cookies(&self) -> bool {
+        let Some(rest) = self.public_url.strip_prefix("http://") else {
+            return true;
+        };
+        let host = rest.split(['/', '?']).next().unwrap_or_default();
+        let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+        !(host == "localhost" || host.starts_with("127.") || host == "[::1]")
+    }
+}
+
+fn parse_or<T: std::str::FromStr>(lookup: &impl Fn(&str) -> Option<String>, key: &str, default: T) -> anyhow::Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    match lookup(key) {
+        None => Ok(default),
+        Some(value) => value.parse().map_err(|e| anyhow::anyhow!("{key}={value:?} is not valid: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> anyhow::Result<Settings> {
+        Settings::from_lookup(|key| vars.iter().find(|(k, _)| *k == key).map(|(_, v)| v.to_string()))
+    }
+
+    #[test]
+    fn defaults_run_the_embedded_cluster_on_loopback() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.database_url, None);
+        assert_eq!(s.listen_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(s.public_url, "http://127.0.0.1:3000");
+        assert!(!s.secure_cookies());
+    }
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let s = settings(&[("LISTEN_ADDR", "0.0.0.0:8080"), ("PUBLIC_URL", "https://shop.example.com/"), ("DATABASE_MAX_CONNECTIONS", "40")]).unwrap();
+        assert_eq!(s.listen_addr.port(), 8080);
+        assert_eq!(s.public_url, "https://shop.example.com");
+        assert_eq!(s.database_max_connections, 40);
+        assert!(s.secure_cookies());
+    }
+
+    #[test]
+    fn plain_http_off_loopback_still_gets_secure_cookies() {
+        assert!(settings(&[("PUBLIC_URL", "http://shop.example.com")]).unwrap().secure_cookies());
+        assert!(!settings(&[("PUBLIC_URL", "http://localhost:3000")]).unwrap().secure_cookies());
+    }
+
+    #[test]
+    fn bad_values_are_reported_by_name() {
+        let err = settings(&[("DATABASE_MAX_CONNECTIONS", "many")]).unwrap_err().to_string();
+        assert!(err.contains("DATABASE_MAX_CONNECTIONS"), "{err}");
+        assert!(settings(&[("LOG_FORMAT", "xml")]).is_err());
+        assert!(settings(&[("PUBLIC_URL", "shop.example.com")]).is_err());
+    }
+}

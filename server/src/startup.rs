@@ -1,0 +1,163 @@
+//! Building and running the HTTP server.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use app::site::{DemoLogin, SiteInfo};
+use app::state::AppState;
+use app::{shell, App, SITE_NAME};
+use axum::http::{HeaderName, Request};
+use axum::routing::{get, post};
+use axum::Router;
+use domain::Db;
+use leptos::prelude::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::{time, SameSite};
+use tower_sessions::{Expiry, ExpiredDeletion, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+use crate::config::Settings;
+use crate::database::Database;
+use crate::{auth, health};
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    database: Database,
+}
+
+impl Application {
+    /// Opens the configured database (starting the embedded cluster if none is configured),
+    /// migrates, seeds the demo store of the embedded default, and binds the listener.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
+        let database = Database::open(settings).await?;
+        Application::build_with(settings, database).await
+    }
+
+    pub async fn build_with(settings: &Settings, database: Database) -> anyhow::Result<Application> {
+        if settings.migrate_on_start || database.is_embedded() {
+            database.migrate().await?;
+        }
+        let mut site = SiteInfo { local_sign_in: true, demo_login: None };
+        if database.is_embedded() {
+            if domain::seed::seed_demo(&database.owner).await? {
+                tracing::info!(email = domain::seed::DEMO_EMAIL, "seeded the demo store");
+            }
+            site.demo_login = Some(DemoLogin {
+                email: domain::seed::DEMO_EMAIL.into(),
+                password: domain::seed::DEMO_PASSWORD.into(),
+            });
+        }
+        let db = Db::connect(database.app_options.clone(), settings.database_max_connections)
+            .await
+            .context("connecting as the application role")?;
+        db.check_app_role().await?;
+
+        let listener = TcpListener::bind(settings.listen_addr)
+            .await
+            .with_context(|| format!("could not listen on {}", settings.listen_addr))?;
+        let leptos_options = LeptosOptions::builder()
+            .output_name(SITE_NAME)
+            .site_root(settings.site_root.as_str())
+            .site_pkg_dir("pkg")
+            .site_addr(listener.local_addr()?)
+            .build();
+        let state = AppState { leptos_options, db, site: Arc::new(site) };
+        let router = router(state, settings);
+        Ok(Application { listener, router, database })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` completes, lets requests in flight finish, then closes the
+    /// database (stopping the embedded cluster).
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        tracing::info!(addr = %self.local_addr(), "serving");
+        let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
+        tracing::info!("stopped serving");
+        self.database.close().await;
+        served.context("serving HTTP")
+    }
+}
+
+fn router(state: AppState, settings: &Settings) -> Router {
+    let session_store = PostgresStore::new(state.db.pool().clone())
+        .with_schema_name("public")
+        .and_then(|s| s.with_table_name("sessions"))
+        .expect("valid session table name");
+    spawn_expired_session_cleanup(session_store.clone());
+    let sessions = SessionManagerLayer::new(session_store)
+        .with_name("storefront_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(settings.secure_cookies())
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(settings.session_idle_minutes)));
+
+    let request_id = HeaderName::from_static("x-request-id");
+    let observability = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
+        }))
+        .layer(PropagateRequestIdLayer::new(request_id))
+        .layer(CatchPanicLayer::new());
+
+    let routes = generate_route_list(App);
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/login", get(auth::start_login))
+        .route("/auth/login", post(auth::local_sign_in))
+        .route("/logout", post(auth::logout))
+        .leptos_routes(&state, routes, {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(sessions)
+        .layer(observability)
+        .with_state(state)
+}
+
+fn spawn_expired_session_cleanup(store: PostgresStore) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            if let Err(error) = store.delete_expired().await {
+                tracing::warn!(%error, "could not delete expired sessions");
+            }
+        }
+    });
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

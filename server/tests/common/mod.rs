@@ -1,0 +1,82 @@
+//! `TestApp`: the real server on a loopback port, over a fresh database of its own.
+#![allow(dead_code)]
+
+use domain::testing::{TestDb, TestStore, TEST_PASSWORD};
+use reqwest::redirect::Policy;
+use reqwest::{Client, Response};
+use server::config::Settings;
+use server::database::Database;
+use server::startup::Application;
+
+pub struct TestApp {
+    pub base: String,
+    pub db: TestDb,
+}
+
+/// A browser-like client of one person: its own cookie jar, redirects not followed.
+pub struct Visitor {
+    pub client: Client,
+    base: String,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let db = TestDb::new().await;
+        let settings = Settings::from_lookup(|key| match key {
+            "LISTEN_ADDR" => Some("127.0.0.1:0".into()),
+            "MIGRATE_ON_START" => Some("false".into()),
+            _ => None,
+        })
+        .expect("test settings");
+        let database = Database { owner: db.owner.clone(), app_options: db.app_options.clone(), cluster: None };
+        let application = Application::build_with(&settings, database).await.expect("build the app");
+        let base = format!("http://{}", application.local_addr());
+        tokio::spawn(application.run_until(std::future::pending()));
+        TestApp { base, db }
+    }
+
+    pub fn visitor(&self) -> Visitor {
+        let client = Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client");
+        Visitor { client, base: self.base.clone() }
+    }
+
+    /// A store with its owner, and a visitor signed in as that owner.
+    pub async fn signed_in_store(&self, name: &str) -> (TestStore, Visitor) {
+        let store = self.db.store(name).await;
+        let visitor = self.visitor();
+        let response = visitor.sign_in(&store.owner_email, TEST_PASSWORD).await;
+        assert_eq!(response.headers()["location"], "/", "sign-in as {} failed", store.owner_email);
+        (store, visitor)
+    }
+}
+
+impl Visitor {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        self.client.post(self.url(path)).form(form).send().await.expect("POST")
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Response {
+        let response = self.post_form("/auth/login", &[("email", email), ("password", password)]).await;
+        assert_eq!(response.status(), 303);
+        response
+    }
+
+    /// Calls a server function the way the hydrated page does.
+    pub async fn server_fn(&self, endpoint: &str, form: &[(&str, &str)]) -> Response {
+        self.client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("server function call")
+    }
+}
