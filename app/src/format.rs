@@ -13,7 +13,11 @@ pub fn money(minor_units: i64, currency: &str) -> String {
     let abs = minor_units.unsigned_abs();
     let scale = 10u64.pow(decimals);
     let whole = grouped(abs / scale);
-    let amount = if decimals == 0 { whole } else { format!("{whole}.{:0width$}", abs % scale, width = decimals as usize) };
+    let amount = if decimals == 0 {
+        whole
+    } else {
+        format!("{whole}.{:0width$}", abs % scale, width = decimals as usize)
+    };
     if symbol.is_empty() {
         format!("{sign}{amount} {currency}")
     } else {
@@ -31,7 +35,7 @@ fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

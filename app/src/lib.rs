@@ -6,9 +6,9 @@ pub mod error;
 pub mod figures;
 pub mod format;
 pub mod pages;
-pub mod site;
 #[cfg(feature = "ssr")]
 pub mod session;
+pub mod site;
 #[cfg(feature = "ssr")]
 pub mod state;
 

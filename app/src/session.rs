@@ -46,7 +46,9 @@ pub enum ScopeRejection {
 impl IntoResponse for ScopeRejection {
     fn into_response(self) -> Response {
         match self {
-            ScopeRejection::SignedOut => (StatusCode::UNAUTHORIZED, "Please sign in to continue.").into_response(),
+            ScopeRejection::SignedOut => {
+                (StatusCode::UNAUTHORIZED, "Please sign in to continue.").into_response()
+            }
             ScopeRejection::Unavailable => StatusCode::SERVICE_UNAVAILABLE.into_response(),
         }
     }

@@ -16,7 +16,11 @@ pub fn hash(password: &str) -> String {
 /// Whether `password` matches `phc_hash`. A malformed hash never matches.
 pub fn verify(phc_hash: &str, password: &str) -> bool {
     PasswordHash::new(phc_hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 

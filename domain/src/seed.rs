@@ -36,9 +36,24 @@ impl Preset {
 
     pub fn shape(self) -> Shape {
         match self {
-            Preset::S => Shape { stores: 1_000, products: 50, customers: 200, orders: 1_000 },
-            Preset::M => Shape { stores: 100_000, products: 20, customers: 20, orders: 50 },
-            Preset::L => Shape { stores: 1_000_000, products: 5, customers: 5, orders: 5 },
+            Preset::S => Shape {
+                stores: 1_000,
+                products: 50,
+                customers: 200,
+                orders: 1_000,
+            },
+            Preset::M => Shape {
+                stores: 100_000,
+                products: 20,
+                customers: 20,
+                orders: 50,
+            },
+            Preset::L => Shape {
+                stores: 1_000_000,
+                products: 5,
+                customers: 5,
+                orders: 5,
+            },
         }
     }
 }
@@ -132,7 +147,12 @@ pub async fn seed_demo(owner: &PgPool) -> Result<bool, Error> {
         return Ok(false);
     }
     let request = SeedRequest {
-        shape: Shape { stores: 1, products: 24, customers: 60, orders: 400 },
+        shape: Shape {
+            stores: 1,
+            products: 24,
+            customers: 60,
+            orders: 400,
+        },
         naming: Naming::Demo,
         seed: 1,
         password: DEMO_PASSWORD.to_owned(),
@@ -144,7 +164,11 @@ pub async fn seed_demo(owner: &PgPool) -> Result<bool, Error> {
 
 /// Seeds `request.shape.stores` stores with their owners, catalogue, customers and orders.
 /// `progress` is told the number of stores written so far.
-pub async fn seed(owner: &PgPool, request: &SeedRequest, progress: impl Fn(u64) + Send + Sync + 'static) -> Result<SeedReport, Error> {
+pub async fn seed(
+    owner: &PgPool,
+    request: &SeedRequest,
+    progress: impl Fn(u64) + Send + Sync + 'static,
+) -> Result<SeedReport, Error> {
     let started = Instant::now();
     let first_email = request.naming.owner_email(1);
     let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM accounts WHERE email = $1)")
@@ -169,8 +193,14 @@ pub async fn seed(owner: &PgPool, request: &SeedRequest, progress: impl Fn(u64) 
 
     let mut workers = Vec::new();
     for _ in 0..request.jobs.max(1) {
-        let (owner, ids, hash, next_store, done, progress) =
-            (owner.clone(), ids.clone(), password_hash.clone(), next_store.clone(), done.clone(), progress.clone());
+        let (owner, ids, hash, next_store, done, progress) = (
+            owner.clone(),
+            ids.clone(),
+            password_hash.clone(),
+            next_store.clone(),
+            done.clone(),
+            progress.clone(),
+        );
         let (naming, seed) = (request.naming, request.seed);
         workers.push(tokio::spawn(async move {
             let mut conn = owner.acquire().await?;
@@ -193,9 +223,15 @@ pub async fn seed(owner: &PgPool, request: &SeedRequest, progress: impl Fn(u64) 
     }
     let mut rows = 0;
     for worker in workers {
-        rows += worker.await.map_err(|e| Error::Invalid(format!("a seeding worker failed: {e}")))??;
+        rows += worker
+            .await
+            .map_err(|e| Error::Invalid(format!("a seeding worker failed: {e}")))??;
     }
-    Ok(SeedReport { stores: shape.stores, rows, elapsed: started.elapsed() })
+    Ok(SeedReport {
+        stores: shape.stores,
+        rows,
+        elapsed: started.elapsed(),
+    })
 }
 
 /// The first id of each table's block: ids are taken from the tables' own sequences up front
@@ -267,20 +303,48 @@ impl Rng {
 }
 
 const ADJECTIVES: &[&str] = &[
-    "Linen", "Walnut", "Copper", "Wool", "Ceramic", "Canvas", "Oak", "Brass", "Leather", "Cotton",
-    "Marble", "Bamboo", "Glass", "Cedar", "Velvet", "Slate",
+    "Linen", "Walnut", "Copper", "Wool", "Ceramic", "Canvas", "Oak", "Brass", "Leather", "Cotton", "Marble",
+    "Bamboo", "Glass", "Cedar", "Velvet", "Slate",
 ];
 const NOUNS: &[&str] = &[
-    "Tote Bag", "Mug", "Notebook", "Lamp", "Candle", "Scarf", "Planter", "Tray", "Blanket", "Bowl",
-    "Clock", "Apron", "Vase", "Coaster Set", "Cushion", "Journal",
+    "Tote Bag",
+    "Mug",
+    "Notebook",
+    "Lamp",
+    "Candle",
+    "Scarf",
+    "Planter",
+    "Tray",
+    "Blanket",
+    "Bowl",
+    "Clock",
+    "Apron",
+    "Vase",
+    "Coaster Set",
+    "Cushion",
+    "Journal",
 ];
 const FIRST_NAMES: &[&str] = &[
-    "Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi",
-    "Luca", "Maya", "Nils", "Olga", "Priya", "Quentin", "Rosa", "Sami", "Tara",
+    "Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi", "Luca", "Maya",
+    "Nils", "Olga", "Priya", "Quentin", "Rosa", "Sami", "Tara",
 ];
 const LAST_NAMES: &[&str] = &[
-    "Okafor", "Lindqvist", "Moreau", "Tanaka", "Novak", "Haddad", "Silva", "Kowalski", "Nguyen",
-    "Fischer", "Rossi", "Mendes", "Byrne", "Sato", "Petrov", "Cohen",
+    "Okafor",
+    "Lindqvist",
+    "Moreau",
+    "Tanaka",
+    "Novak",
+    "Haddad",
+    "Silva",
+    "Kowalski",
+    "Nguyen",
+    "Fischer",
+    "Rossi",
+    "Mendes",
+    "Byrne",
+    "Sato",
+    "Petrov",
+    "Cohen",
 ];
 
 /// COPY text for one transaction's worth of stores, one buffer per table.
@@ -301,16 +365,37 @@ impl Batch {
     /// Store `n` (1-based). Names are generated without tabs, newlines or backslashes, so they
     /// need no COPY escaping.
     #[allow(clippy::too_many_arguments)]
-    fn add_store(&mut self, n: u64, shape: Shape, naming: Naming, seed: u64, ids: &IdBlocks, hash: &str, now: DateTime<Utc>) {
+    fn add_store(
+        &mut self,
+        n: u64,
+        shape: Shape,
+        naming: Naming,
+        seed: u64,
+        ids: &IdBlocks,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) {
         let i = (n - 1) as i64;
         let tenant = ids.tenant + i;
         let account = ids.account + i;
         let mut rng = Rng::for_store(seed, n);
         let created = now - Duration::from_secs(ORDER_SPREAD_SECS + rng.between(0, 86_400 * 30));
 
-        let _ = writeln!(self.tenants, "{tenant}\t{}\t{}\t{}\tactive\t{}", naming.store_name(n), naming.slug(n), naming.plan(), ts(created));
+        let _ = writeln!(
+            self.tenants,
+            "{tenant}\t{}\t{}\t{}\tactive\t{}",
+            naming.store_name(n),
+            naming.slug(n),
+            naming.plan(),
+            ts(created)
+        );
         let _ = writeln!(self.slugs, "{}\t{tenant}", naming.slug(n));
-        let _ = writeln!(self.accounts, "{account}\t{}\t{hash}\t{}", naming.owner_email(n), ts(created));
+        let _ = writeln!(
+            self.accounts,
+            "{account}\t{}\t{hash}\t{}",
+            naming.owner_email(n),
+            ts(created)
+        );
         let _ = writeln!(self.memberships, "{tenant}\t{account}\towner\t{}", ts(created));
         self.rows += 4;
 
@@ -320,12 +405,24 @@ impl Batch {
             let price = rng.between(100, 10_000);
             prices.push(price);
             let name = format!("{} {}", rng.pick(ADJECTIVES), rng.pick(NOUNS));
-            let _ = writeln!(self.products, "{tenant}\t{}\t{name}\tSKU-{:05}\t{price}\t{}", first_product + j as i64, j + 1, ts(created));
+            let _ = writeln!(
+                self.products,
+                "{tenant}\t{}\t{name}\tSKU-{:05}\t{price}\t{}",
+                first_product + j as i64,
+                j + 1,
+                ts(created)
+            );
         }
         let first_customer = ids.customer + i * shape.customers as i64;
         for j in 0..shape.customers {
             let name = format!("{} {}", rng.pick(FIRST_NAMES), rng.pick(LAST_NAMES));
-            let _ = writeln!(self.customers, "{tenant}\t{}\t{name}\tcustomer{}@example.test\t{}", first_customer + j as i64, j + 1, ts(created));
+            let _ = writeln!(
+                self.customers,
+                "{tenant}\t{}\t{name}\tcustomer{}@example.test\t{}",
+                first_customer + j as i64,
+                j + 1,
+                ts(created)
+            );
         }
         let first_order = ids.order + i * shape.orders as i64;
         let first_item = ids.item + i * (shape.orders * ITEMS_PER_ORDER) as i64;
@@ -341,9 +438,17 @@ impl Batch {
                 let unit_price = prices[product as usize];
                 total += quantity * unit_price;
                 let item = first_item + (j * ITEMS_PER_ORDER + k) as i64;
-                let _ = writeln!(self.items, "{tenant}\t{item}\t{order}\t{}\t{quantity}\t{unit_price}", first_product + product as i64);
+                let _ = writeln!(
+                    self.items,
+                    "{tenant}\t{item}\t{order}\t{}\t{quantity}\t{unit_price}",
+                    first_product + product as i64
+                );
             }
-            let _ = writeln!(self.orders, "{tenant}\t{order}\t{customer}\t{status}\t{total}\t{}", ts(placed));
+            let _ = writeln!(
+                self.orders,
+                "{tenant}\t{order}\t{customer}\t{status}\t{total}\t{}",
+                ts(placed)
+            );
         }
         self.rows += shape.products + shape.customers + shape.orders * (1 + ITEMS_PER_ORDER);
     }
@@ -382,7 +487,14 @@ mod tests {
 
     #[test]
     fn a_store_is_generated_alike_for_a_seed() {
-        let ids = IdBlocks { tenant: 1, account: 1, product: 1, customer: 1, order: 1, item: 1 };
+        let ids = IdBlocks {
+            tenant: 1,
+            account: 1,
+            product: 1,
+            customer: 1,
+            order: 1,
+            item: 1,
+        };
         let shape = Preset::S.shape();
         let now = Utc::now();
         let mut a = Batch::default();
@@ -398,9 +510,29 @@ mod tests {
 
     #[test]
     fn order_totals_are_the_sum_of_their_items() {
-        let ids = IdBlocks { tenant: 1, account: 1, product: 1, customer: 1, order: 1, item: 1 };
+        let ids = IdBlocks {
+            tenant: 1,
+            account: 1,
+            product: 1,
+            customer: 1,
+            order: 1,
+            item: 1,
+        };
         let mut batch = Batch::default();
-        batch.add_store(1, Shape { stores: 1, products: 5, customers: 5, orders: 20 }, Naming::Bench, 9, &ids, "h", Utc::now());
+        batch.add_store(
+            1,
+            Shape {
+                stores: 1,
+                products: 5,
+                customers: 5,
+                orders: 20,
+            },
+            Naming::Bench,
+            9,
+            &ids,
+            "h",
+            Utc::now(),
+        );
         for order in batch.orders.lines() {
             let fields: Vec<&str> = order.split('\t').collect();
             let sum: u64 = batch

@@ -99,11 +99,7 @@ pub struct TenantScope {
 impl TenantScope {
     /// The scope of `account` in `tenant`, or [`Error::NotFound`] when the account is not a
     /// member (the same answer as for a store that does not exist).
-    pub async fn for_member(
-        db: &Db,
-        account: AccountId,
-        tenant: TenantId,
-    ) -> Result<TenantScope, Error> {
+    pub async fn for_member(db: &Db, account: AccountId, tenant: TenantId) -> Result<TenantScope, Error> {
         let role: Option<String> = sqlx::query_scalar(
             "SELECT m.role FROM memberships m
              WHERE m.tenant_id = $1 AND m.account_id = $2",

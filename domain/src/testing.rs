@@ -44,31 +44,47 @@ impl TestDb {
                 let mut conn = PgConnection::connect_with(&server.superuser.clone().database("postgres"))
                     .await
                     .expect("connect to the test server");
-                sqlx::raw_sql(&format!("CREATE DATABASE {} TEMPLATE {}", quote_ident(&name), quote_ident(template)))
-                    .execute(&mut conn)
-                    .await
-                    .expect("clone the template database");
+                sqlx::raw_sql(&format!(
+                    "CREATE DATABASE {} TEMPLATE {}",
+                    quote_ident(&name),
+                    quote_ident(template)
+                ))
+                .execute(&mut conn)
+                .await
+                .expect("clone the template database");
                 conn.close().await.ok();
                 server.superuser.clone().database(&name)
             }
             None => server.superuser.clone(),
         };
-        let owner = PgPoolOptions::new().max_connections(4).connect_with(owner_options.clone()).await.expect("connect as owner");
+        let owner = PgPoolOptions::new()
+            .max_connections(4)
+            .connect_with(owner_options.clone())
+            .await
+            .expect("connect as owner");
         let app_options = app_role_options(&owner_options);
-        let db = Db::connect(app_options.clone(), 8).await.expect("connect as the application role");
-        TestDb { owner, db, app_options }
+        let db = Db::connect(app_options.clone(), 8)
+            .await
+            .expect("connect as the application role");
+        TestDb {
+            owner,
+            db,
+            app_options,
+        }
     }
 
     /// A store with an owner account; `TestDb::store` names stores so they differ per call.
     pub async fn store(&self, name: &str) -> TestStore {
         let suffix = uuid::Uuid::new_v4().simple().to_string();
         let slug = format!("t-{}", &suffix[..20]);
-        let tenant: TenantId = sqlx::query_scalar("INSERT INTO tenants (name, slug, plan_id) VALUES ($1, $2, 'growth') RETURNING id")
-            .bind(name)
-            .bind(&slug)
-            .fetch_one(&self.owner)
-            .await
-            .expect("insert tenant");
+        let tenant: TenantId = sqlx::query_scalar(
+            "INSERT INTO tenants (name, slug, plan_id) VALUES ($1, $2, 'growth') RETURNING id",
+        )
+        .bind(name)
+        .bind(&slug)
+        .fetch_one(&self.owner)
+        .await
+        .expect("insert tenant");
         sqlx::query("INSERT INTO tenant_slugs (slug, tenant_id) VALUES ($1, $2)")
             .bind(&slug)
             .bind(tenant)
@@ -78,7 +94,11 @@ impl TestDb {
         let email = format!("owner-{suffix}@example.test");
         let owner = self.account(&email, TEST_PASSWORD).await;
         self.add_member(tenant, owner, Role::Owner).await;
-        TestStore { tenant, owner, owner_email: email }
+        TestStore {
+            tenant,
+            owner,
+            owner_email: email,
+        }
     }
 
     pub async fn account(&self, email: &str, password: &str) -> AccountId {
@@ -101,7 +121,9 @@ impl TestDb {
     }
 
     pub async fn scope(&self, account: AccountId, tenant: TenantId) -> TenantScope {
-        TenantScope::for_member(&self.db, account, tenant).await.expect("member scope")
+        TenantScope::for_member(&self.db, account, tenant)
+            .await
+            .expect("member scope")
     }
 }
 
@@ -137,11 +159,16 @@ async fn start_server() -> Server {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(url) => {
             let superuser: PgConnectOptions = url.parse().expect("TEST_DATABASE_URL is a PostgreSQL URL");
-            let pool = PgPool::connect_with(superuser.clone()).await.expect("connect to TEST_DATABASE_URL");
+            let pool = PgPool::connect_with(superuser.clone())
+                .await
+                .expect("connect to TEST_DATABASE_URL");
             migrate(&pool).await.expect("migrate TEST_DATABASE_URL");
             allow_app_login(&pool).await;
             pool.close().await;
-            Server { superuser, template: None }
+            Server {
+                superuser,
+                template: None,
+            }
         }
         Err(_) => start_private_cluster().await,
     }
@@ -157,12 +184,20 @@ async fn start_private_cluster() -> Server {
         .expect("wait for the setup lock")
         .expect("take the setup lock");
 
-    let cluster = Cluster::start(&folder, &ClusterOptions { durable: false, max_connections: 300 })
-        .await
-        .expect("start the test PostgreSQL cluster");
+    let cluster = Cluster::start(
+        &folder,
+        &ClusterOptions {
+            durable: false,
+            max_connections: 300,
+        },
+    )
+    .await
+    .expect("start the test PostgreSQL cluster");
     let template = format!("template_{}", migrations_fingerprint());
     let superuser = cluster.connect_options(SUPERUSER, "postgres");
-    let mut conn = PgConnection::connect_with(&superuser).await.expect("connect to the test cluster");
+    let mut conn = PgConnection::connect_with(&superuser)
+        .await
+        .expect("connect to the test cluster");
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
         .bind(&template)
         .fetch_one(&mut conn)
@@ -176,22 +211,34 @@ async fn start_private_cluster() -> Server {
                 .await
                 .expect("create the template");
         }
-        let pool = PgPool::connect_with(superuser.clone().database(&building)).await.expect("connect to the template");
+        let pool = PgPool::connect_with(superuser.clone().database(&building))
+            .await
+            .expect("connect to the template");
         migrate(&pool).await.expect("migrate the template");
         allow_app_login(&pool).await;
         pool.close().await;
-        sqlx::raw_sql(&format!("ALTER DATABASE {} RENAME TO {}", quote_ident(&building), quote_ident(&template)))
-            .execute(&mut conn)
-            .await
-            .expect("publish the template");
+        sqlx::raw_sql(&format!(
+            "ALTER DATABASE {} RENAME TO {}",
+            quote_ident(&building),
+            quote_ident(&template)
+        ))
+        .execute(&mut conn)
+        .await
+        .expect("publish the template");
     }
     conn.close().await.ok();
     drop(lock);
-    Server { superuser, template: Some(template) }
+    Server {
+        superuser,
+        template: Some(template),
+    }
 }
 
 async fn allow_app_login(pool: &PgPool) {
-    sqlx::raw_sql(&format!("ALTER ROLE {APP_ROLE} LOGIN")).execute(pool).await.expect("let the app role log in");
+    sqlx::raw_sql(&format!("ALTER ROLE {APP_ROLE} LOGIN"))
+        .execute(pool)
+        .await
+        .expect("let the app role log in");
 }
 
 /// Changes whenever a migration does, so a stale template is never reused.

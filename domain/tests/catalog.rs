@@ -18,7 +18,12 @@ async fn tables(t: &TestDb) -> Vec<(String, Option<String>)> {
 }
 
 async fn tenant_tables(t: &TestDb) -> Vec<String> {
-    tables(t).await.into_iter().filter(|(_, kind)| kind.as_deref() == Some("tenant")).map(|(name, _)| name).collect()
+    tables(t)
+        .await
+        .into_iter()
+        .filter(|(_, kind)| kind.as_deref() == Some("tenant"))
+        .map(|(name, _)| name)
+        .collect()
 }
 
 #[tokio::test]
@@ -34,7 +39,10 @@ async fn every_table_declares_its_kind() {
     }
     let tenant = tenant_tables(&t).await;
     for expected in ["products", "customers", "orders", "order_items"] {
-        assert!(tenant.contains(&expected.to_owned()), "{expected} is not a tenant table");
+        assert!(
+            tenant.contains(&expected.to_owned()),
+            "{expected} is not a tenant table"
+        );
     }
 }
 
@@ -50,7 +58,11 @@ async fn tenant_tables_lead_every_key_with_tenant_id() {
         .fetch_optional(&t.owner)
         .await
         .unwrap();
-        assert_eq!(column, Some(("bigint".into(), true)), "{table}.tenant_id must be bigint NOT NULL");
+        assert_eq!(
+            column,
+            Some(("bigint".into(), true)),
+            "{table}.tenant_id must be bigint NOT NULL"
+        );
 
         // Primary keys, unique constraints and unique indexes.
         let keys: Vec<(String, Vec<String>)> = sqlx::query_as(
@@ -66,18 +78,28 @@ async fn tenant_tables_lead_every_key_with_tenant_id() {
         .fetch_all(&t.owner)
         .await
         .unwrap();
-        assert!(keys.iter().any(|(name, _)| name.ends_with("_pkey")), "{table} has no primary key");
+        assert!(
+            keys.iter().any(|(name, _)| name.ends_with("_pkey")),
+            "{table} has no primary key"
+        );
         for (index, columns) in keys {
-            assert_eq!(columns.first().map(String::as_str), Some("tenant_id"), "{index} on {table} must start with tenant_id: {columns:?}");
+            assert_eq!(
+                columns.first().map(String::as_str),
+                Some("tenant_id"),
+                "{index} on {table} must start with tenant_id: {columns:?}"
+            );
         }
     }
 }
+
+/// name, from table, to table, from columns, to columns
+type ForeignKey = (String, String, String, Vec<String>, Vec<String>);
 
 #[tokio::test]
 async fn foreign_keys_between_tenant_tables_are_composite() {
     let t = TestDb::new().await;
     let tenant = tenant_tables(&t).await;
-    let fks: Vec<(String, String, String, Vec<String>, Vec<String>)> = sqlx::query_as(
+    let fks: Vec<ForeignKey> = sqlx::query_as(
         "SELECT c.conname::text, c.conrelid::regclass::text, c.confrelid::regclass::text,
                 (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM unnest(c.conkey) WITH ORDINALITY k(n, ord)
                    JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n),
@@ -102,7 +124,10 @@ async fn foreign_keys_between_tenant_tables_are_composite() {
         }
         // A reference or control-plane table must never point at a tenant table.
         if !tenant.contains(&from) {
-            assert!(!tenant.contains(&to), "{name}: {from} ({from_kind:?}) points at tenant table {to}");
+            assert!(
+                !tenant.contains(&to),
+                "{name}: {from} ({from_kind:?}) points at tenant table {to}"
+            );
         }
         // Tenant tables point only at tenant tables, the tenants table, or reference data.
         if tenant.contains(&from) && !tenant.contains(&to) {
@@ -118,19 +143,24 @@ async fn foreign_keys_between_tenant_tables_are_composite() {
 async fn every_tenant_table_is_walled_by_row_level_security() {
     let t = TestDb::new().await;
     for table in tenant_tables(&t).await {
-        let (enabled, forced): (bool, bool) =
-            sqlx::query_as("SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = $1::regclass")
-                .bind(&table)
-                .fetch_one(&t.owner)
-                .await
-                .unwrap();
-        assert!(enabled && forced, "{table}: row-level security must be enabled and forced");
-        let policies: Vec<(Option<String>, Option<String>)> =
-            sqlx::query_as("SELECT qual, with_check FROM pg_policies WHERE schemaname = 'public' AND tablename = $1")
-                .bind(&table)
-                .fetch_all(&t.owner)
-                .await
-                .unwrap();
+        let (enabled, forced): (bool, bool) = sqlx::query_as(
+            "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = $1::regclass",
+        )
+        .bind(&table)
+        .fetch_one(&t.owner)
+        .await
+        .unwrap();
+        assert!(
+            enabled && forced,
+            "{table}: row-level security must be enabled and forced"
+        );
+        let policies: Vec<(Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT qual, with_check FROM pg_policies WHERE schemaname = 'public' AND tablename = $1",
+        )
+        .bind(&table)
+        .fetch_all(&t.owner)
+        .await
+        .unwrap();
         assert!(!policies.is_empty(), "{table} has no policy");
         for (using, check) in policies {
             for expr in [using, check] {

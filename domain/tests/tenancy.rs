@@ -36,10 +36,12 @@ async fn without_a_scope_tenant_tables_show_nothing_and_refuse_writes() {
             .unwrap();
         assert_eq!(seen, 0, "{table} showed rows without a tenant");
     }
-    let insert = sqlx::query("INSERT INTO products (tenant_id, name, sku, price_cents) VALUES ($1, 'Lamp', 'L-1', 100)")
-        .bind(a.tenant)
-        .execute(t.db.pool())
-        .await;
+    let insert = sqlx::query(
+        "INSERT INTO products (tenant_id, name, sku, price_cents) VALUES ($1, 'Lamp', 'L-1', 100)",
+    )
+    .bind(a.tenant)
+    .execute(t.db.pool())
+    .await;
     let err = Error::from(insert.expect_err("an insert without a tenant was accepted"));
     assert_eq!(err.sqlstate().as_deref(), Some(sqlstate::INSUFFICIENT_PRIVILEGE));
 }
@@ -53,7 +55,10 @@ async fn a_committed_scope_leaves_nothing_behind_on_the_connection() {
     let db = domain::Db::connect(t.app_options.clone(), 1).await.unwrap();
     let tx = db.begin_tenant(&scope).await.unwrap();
     tx.commit().await.unwrap();
-    let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM products").fetch_one(db.pool()).await.unwrap();
+    let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM products")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
     assert_eq!(seen, 0);
 }
 
@@ -87,15 +92,20 @@ async fn a_scope_cannot_write_another_stores_rows() {
         .await
         .unwrap();
     assert_eq!(updated.rows_affected(), 0);
-    let deleted = sqlx::query("DELETE FROM order_items WHERE tenant_id = $1").bind(b.tenant).execute(&mut *tx).await.unwrap();
+    let deleted = sqlx::query("DELETE FROM order_items WHERE tenant_id = $1")
+        .bind(b.tenant)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     assert_eq!(deleted.rows_affected(), 0);
     tx.commit().await.unwrap();
 
     let mut tx = t.db.begin_tenant(&scope).await.unwrap();
-    let insert = sqlx::query("INSERT INTO customers (tenant_id, name, email) VALUES ($1, 'Eve', 'eve@example.test')")
-        .bind(b.tenant)
-        .execute(&mut *tx)
-        .await;
+    let insert =
+        sqlx::query("INSERT INTO customers (tenant_id, name, email) VALUES ($1, 'Eve', 'eve@example.test')")
+            .bind(b.tenant)
+            .execute(&mut *tx)
+            .await;
     let err = Error::from(insert.expect_err("an insert into store B was accepted"));
     assert_eq!(err.sqlstate().as_deref(), Some(sqlstate::INSUFFICIENT_PRIVILEGE));
     drop(tx);
@@ -131,7 +141,9 @@ async fn a_scope_cannot_write_another_stores_rows() {
 async fn only_members_get_a_scope() {
     let t = TestDb::new().await;
     let (a, b) = two_stores(&t).await;
-    let err = TenantScope::for_member(&t.db, a.owner, b.tenant).await.expect_err("a non-member got a scope");
+    let err = TenantScope::for_member(&t.db, a.owner, b.tenant)
+        .await
+        .expect_err("a non-member got a scope");
     assert!(matches!(err, Error::NotFound));
 
     let viewer = t.account("viewer@example.test", "irrelevant").await;
@@ -145,7 +157,9 @@ async fn only_members_get_a_scope() {
 #[tokio::test]
 async fn the_application_role_cannot_bypass_row_level_security() {
     let t = TestDb::new().await;
-    t.db.check_app_role().await.expect("the app role passes its own check");
+    t.db.check_app_role()
+        .await
+        .expect("the app role passes its own check");
     // The owner (a superuser here) is refused as the application's role.
     let as_owner = domain::Db::from_pool(t.owner.clone());
     assert!(matches!(as_owner.check_app_role().await, Err(Error::Invalid(_))));

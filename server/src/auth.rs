@@ -24,9 +24,14 @@ pub struct Credentials {
 
 /// `POST /auth/login`: checks the credentials and starts a session in the member's store.
 /// Failures go back to the form with a reason and the email as typed.
-pub async fn local_sign_in(State(state): State<AppState>, session: Session, Form(form): Form<Credentials>) -> Redirect {
+pub async fn local_sign_in(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<Credentials>,
+) -> Redirect {
     let back = |code: &str| {
-        let query = serde_urlencoded::to_string([("error", code), ("email", form.email.trim())]).unwrap_or_default();
+        let query =
+            serde_urlencoded::to_string([("error", code), ("email", form.email.trim())]).unwrap_or_default();
         Redirect::to(&format!("/auth/login?{query}"))
     };
     let Ok(email) = Email::parse(&form.email) else {
@@ -53,7 +58,10 @@ pub async fn local_sign_in(State(state): State<AppState>, session: Session, Form
     let Some(store) = stores.first() else {
         return back("no-store");
     };
-    let signed_in = SignedIn { account_id: account, tenant_id: store.tenant_id };
+    let signed_in = SignedIn {
+        account_id: account,
+        tenant_id: store.tenant_id,
+    };
     if let Err(error) = sign_in(&session, signed_in).await {
         tracing::error!(%error, "could not start the session");
         return back("unavailable");

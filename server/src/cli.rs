@@ -67,15 +67,31 @@ async fn seed(settings: &Settings, args: SeedArgs) -> anyhow::Result<()> {
         database.migrate().await?;
         let Some(preset) = args.preset.as_deref().and_then(Preset::parse) else {
             let seeded = domain::seed::seed_demo(&database.owner).await?;
-            println!("{}", if seeded { "seeded the demo store" } else { "the demo store already exists" });
+            println!(
+                "{}",
+                if seeded {
+                    "seeded the demo store"
+                } else {
+                    "the demo store already exists"
+                }
+            );
             return Ok(());
         };
         let Ok(password) = std::env::var("BENCH_PASSWORD") else {
             bail!("set BENCH_PASSWORD: the password of every owner{{N}}@bench.test account");
         };
         let shape = preset.shape();
-        println!("seeding {} stores × {} orders (seed {}, {} connections)", shape.stores, shape.orders, args.seed, args.jobs);
-        let request = SeedRequest { shape, naming: domain::seed::Naming::Bench, seed: args.seed, password, jobs: args.jobs };
+        println!(
+            "seeding {} stores × {} orders (seed {}, {} connections)",
+            shape.stores, shape.orders, args.seed, args.jobs
+        );
+        let request = SeedRequest {
+            shape,
+            naming: domain::seed::Naming::Bench,
+            seed: args.seed,
+            password,
+            jobs: args.jobs,
+        };
         let reported_percent = AtomicU64::new(0);
         let report = domain::seed::seed(&database.owner, &request, move |done| {
             let percent = done * 100 / shape.stores;
