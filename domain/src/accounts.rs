@@ -76,11 +76,7 @@ pub async fn memberships(db: &Db, account: AccountId) -> Result<Vec<StoreMembers
     Ok(rows
         .into_iter()
         .filter_map(|(tenant_id, store_name, role)| {
-            Some(StoreMembership {
-                tenant_id,
-                store_name,
-                role: Role::parse(&role)?,
-            })
+            Some(StoreMembership { tenant_id, store_name, role: Role::parse(&role)? })
         })
         .collect())
 }
@@ -91,24 +87,14 @@ mod tests {
 
     #[test]
     fn emails_are_normalised() {
-        assert_eq!(
-            Email::parse("  Ann@Example.COM ").unwrap().as_str(),
-            "ann@example.com"
-        );
+        assert_eq!(Email::parse("  Ann@Example.COM ").unwrap().as_str(), "ann@example.com");
     }
 
     #[test]
     fn implausible_emails_are_refused() {
-        for bad in [
-            "",
-            "ann",
-            "ann@",
-            "@example.com",
-            "ann@example",
-            "a b@example.com",
-            "ann@.com",
-            "a@b@c.com",
-        ] {
+        for bad in
+            ["", "ann", "ann@", "@example.com", "ann@example", "a b@example.com", "ann@.com", "a@b@c.com"]
+        {
             assert!(Email::parse(bad).is_err(), "{bad:?} was accepted");
         }
     }

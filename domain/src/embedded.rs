@@ -46,10 +46,7 @@ pub struct ClusterOptions {
 
 impl Default for ClusterOptions {
     fn default() -> Self {
-        ClusterOptions {
-            durable: true,
-            max_connections: 100,
-        }
+        ClusterOptions { durable: true, max_connections: 100 }
     }
 }
 
@@ -71,12 +68,7 @@ impl Cluster {
         std::fs::create_dir_all(folder)?;
         let folder = folder.canonicalize()?;
         let pgdata = folder.join("pgdata");
-        let mut cluster = Cluster {
-            pgdata,
-            bin_dir,
-            run_as,
-            started_here: false,
-        };
+        let mut cluster = Cluster { pgdata, bin_dir, run_as, started_here: false };
 
         if !cluster.pgdata.join("PG_VERSION").exists() {
             cluster.init(options).await?;
@@ -98,15 +90,7 @@ impl Cluster {
         let pgdata = self.pgdata.to_string_lossy().into_owned();
         self.run(
             "initdb",
-            &[
-                "-D",
-                &pgdata,
-                "-U",
-                SUPERUSER,
-                "--auth=trust",
-                "--encoding=UTF8",
-                "--locale=C.UTF-8",
-            ],
+            &["-D", &pgdata, "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"],
         )
         .await?;
         let mut conf = format!(
@@ -130,9 +114,7 @@ impl Cluster {
     fn pg_ctl_start_args(&self) -> Vec<String> {
         let pgdata = self.pgdata.to_string_lossy().into_owned();
         let log = self.pgdata.join("server.log").to_string_lossy().into_owned();
-        ["-D", &pgdata, "-l", &log, "-w", "-t", "120", "start"]
-            .map(String::from)
-            .to_vec()
+        ["-D", &pgdata, "-l", &log, "-w", "-t", "120", "start"].map(String::from).to_vec()
     }
 
     async fn is_running(&self) -> bool {
@@ -148,8 +130,7 @@ impl Cluster {
     pub async fn stop(&self) -> Result<(), EmbeddedError> {
         if self.started_here {
             let pgdata = self.pgdata.to_string_lossy().into_owned();
-            self.run("pg_ctl", &["-D", &pgdata, "-m", "fast", "-w", "stop"])
-                .await?;
+            self.run("pg_ctl", &["-D", &pgdata, "-m", "fast", "-w", "stop"]).await?;
         }
         Ok(())
     }
@@ -158,18 +139,14 @@ impl Cluster {
     pub async fn stop_any(&self) -> Result<(), EmbeddedError> {
         if self.is_running().await {
             let pgdata = self.pgdata.to_string_lossy().into_owned();
-            self.run("pg_ctl", &["-D", &pgdata, "-m", "fast", "-w", "stop"])
-                .await?;
+            self.run("pg_ctl", &["-D", &pgdata, "-m", "fast", "-w", "stop"]).await?;
         }
         Ok(())
     }
 
     /// Connection options for `user` on `database`, through the cluster's socket.
     pub fn connect_options(&self, user: &str, database: &str) -> PgConnectOptions {
-        PgConnectOptions::new()
-            .socket(&self.pgdata)
-            .username(user)
-            .database(database)
+        PgConnectOptions::new().socket(&self.pgdata).username(user).database(database)
     }
 
     /// Creates `database` (owned by the superuser) unless it exists.
@@ -180,9 +157,7 @@ impl Cluster {
             .fetch_one(&mut conn)
             .await?;
         if !exists {
-            sqlx::raw_sql(&format!("CREATE DATABASE {}", quote_ident(database)))
-                .execute(&mut conn)
-                .await?;
+            sqlx::raw_sql(&format!("CREATE DATABASE {}", quote_ident(database))).execute(&mut conn).await?;
         }
         conn.close().await?;
         Ok(())
@@ -215,10 +190,7 @@ impl Cluster {
                  folder must be searchable by it (chmod o+x), or set STOREFRONT_DATA_DIR elsewhere",
             );
         }
-        Err(EmbeddedError::Command {
-            command: format!("{program} {}", args.join(" ")),
-            detail,
-        })
+        Err(EmbeddedError::Command { command: format!("{program} {}", args.join(" ")), detail })
     }
 }
 
@@ -230,17 +202,9 @@ pub fn quote_ident(name: &str) -> String {
 /// The folder holding initdb, pg_ctl and postgres: `PG_BIN_DIR`, else `pg_config --bindir`,
 /// else the newest `/usr/lib/postgresql/*/bin` (Debian keeps them off the PATH).
 pub fn find_binaries() -> Result<PathBuf, EmbeddedError> {
-    let has_server = |dir: &Path| {
-        ["initdb", "pg_ctl", "postgres"]
-            .iter()
-            .all(|b| dir.join(b).is_file())
-    };
+    let has_server = |dir: &Path| ["initdb", "pg_ctl", "postgres"].iter().all(|b| dir.join(b).is_file());
     if let Some(dir) = std::env::var_os("PG_BIN_DIR").map(PathBuf::from) {
-        return if has_server(&dir) {
-            Ok(dir)
-        } else {
-            Err(EmbeddedError::BinariesNotFound)
-        };
+        return if has_server(&dir) { Ok(dir) } else { Err(EmbeddedError::BinariesNotFound) };
     }
     let from_pg_config = std::process::Command::new("pg_config")
         .arg("--bindir")
@@ -249,18 +213,10 @@ pub fn find_binaries() -> Result<PathBuf, EmbeddedError> {
         .filter(|out| out.status.success())
         .map(|out| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
     let mut debian: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok())
-                .map(|e| e.path().join("bin"))
-                .collect()
-        })
+        .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).collect())
         .unwrap_or_default();
     debian.sort_by_key(|p| {
-        let version = p
-            .parent()
-            .and_then(|v| v.file_name())
-            .and_then(|v| v.to_str()?.parse::<u32>().ok());
+        let version = p.parent().and_then(|v| v.file_name()).and_then(|v| v.to_str()?.parse::<u32>().ok());
         std::cmp::Reverse(version)
     });
     from_pg_config
@@ -272,9 +228,7 @@ pub fn find_binaries() -> Result<PathBuf, EmbeddedError> {
 
 /// PostgreSQL will not run as root: when we are root, run it as the `postgres` user.
 fn unprivileged_user() -> Result<Option<(u32, u32)>, EmbeddedError> {
-    let running_as_root = std::fs::metadata("/proc/self")
-        .map(|m| m.uid() == 0)
-        .unwrap_or(false);
+    let running_as_root = std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false);
     if !running_as_root {
         return Ok(None);
     }

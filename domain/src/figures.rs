@@ -71,15 +71,7 @@ pub async fn store_overview(db: &Db, scope: &TenantScope, period: Period) -> Res
         .fetch_one(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(StoreOverview {
-        store_name,
-        currency,
-        period,
-        orders,
-        revenue_cents,
-        active_products,
-        customers,
-    })
+    Ok(StoreOverview { store_name, currency, period, orders, revenue_cents, active_products, customers })
 }
 
 #[cfg(test)]
@@ -90,13 +82,7 @@ mod tests {
     #[test]
     fn a_period_starts_at_midnight_and_includes_today() {
         let now = Utc.with_ymd_and_hms(2026, 3, 10, 15, 4, 5).unwrap();
-        assert_eq!(
-            Period::Last7Days.start(now),
-            Utc.with_ymd_and_hms(2026, 3, 4, 0, 0, 0).unwrap()
-        );
-        assert_eq!(
-            Period::Last30Days.start(now),
-            Utc.with_ymd_and_hms(2026, 2, 9, 0, 0, 0).unwrap()
-        );
+        assert_eq!(Period::Last7Days.start(now), Utc.with_ymd_and_hms(2026, 3, 4, 0, 0, 0).unwrap());
+        assert_eq!(Period::Last30Days.start(now), Utc.with_ymd_and_hms(2026, 2, 9, 0, 0, 0).unwrap());
     }
 }

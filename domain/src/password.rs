@@ -16,18 +16,12 @@ pub fn hash(password: &str) -> String {
 /// Whether `password` matches `phc_hash`. A malformed hash never matches.
 pub fn verify(phc_hash: &str, password: &str) -> bool {
     PasswordHash::new(phc_hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
         .unwrap_or(false)
 }
 
 pub async fn hash_async(password: String) -> String {
-    tokio::task::spawn_blocking(move || hash(&password))
-        .await
-        .expect("password hashing does not panic")
+    tokio::task::spawn_blocking(move || hash(&password)).await.expect("password hashing does not panic")
 }
 
 pub async fn verify_async(phc_hash: String, password: String) -> bool {

@@ -36,24 +36,9 @@ impl Preset {
 
     pub fn shape(self) -> Shape {
         match self {
-            Preset::S => Shape {
-                stores: 1_000,
-                products: 50,
-                customers: 200,
-                orders: 1_000,
-            },
-            Preset::M => Shape {
-                stores: 100_000,
-                products: 20,
-                customers: 20,
-                orders: 50,
-            },
-            Preset::L => Shape {
-                stores: 1_000_000,
-                products: 5,
-                customers: 5,
-                orders: 5,
-            },
+            Preset::S => Shape { stores: 1_000, products: 50, customers: 200, orders: 1_000 },
+            Preset::M => Shape { stores: 100_000, products: 20, customers: 20, orders: 50 },
+            Preset::L => Shape { stores: 1_000_000, products: 5, customers: 5, orders: 5 },
         }
     }
 }
@@ -147,12 +132,7 @@ pub async fn seed_demo(owner: &PgPool) -> Result<bool, Error> {
         return Ok(false);
     }
     let request = SeedRequest {
-        shape: Shape {
-            stores: 1,
-            products: 24,
-            customers: 60,
-            orders: 400,
-        },
+        shape: Shape { stores: 1, products: 24, customers: 60, orders: 400 },
         naming: Naming::Demo,
         seed: 1,
         password: DEMO_PASSWORD.to_owned(),
@@ -223,15 +203,9 @@ pub async fn seed(
     }
     let mut rows = 0;
     for worker in workers {
-        rows += worker
-            .await
-            .map_err(|e| Error::Invalid(format!("a seeding worker failed: {e}")))??;
+        rows += worker.await.map_err(|e| Error::Invalid(format!("a seeding worker failed: {e}")))??;
     }
-    Ok(SeedReport {
-        stores: shape.stores,
-        rows,
-        elapsed: started.elapsed(),
-    })
+    Ok(SeedReport { stores: shape.stores, rows, elapsed: started.elapsed() })
 }
 
 /// The first id of each table's block: ids are taken from the tables' own sequences up front
@@ -390,12 +364,7 @@ impl Batch {
             ts(created)
         );
         let _ = writeln!(self.slugs, "{}\t{tenant}", naming.slug(n));
-        let _ = writeln!(
-            self.accounts,
-            "{account}\t{}\t{hash}\t{}",
-            naming.owner_email(n),
-            ts(created)
-        );
+        let _ = writeln!(self.accounts, "{account}\t{}\t{hash}\t{}", naming.owner_email(n), ts(created));
         let _ = writeln!(self.memberships, "{tenant}\t{account}\towner\t{}", ts(created));
         self.rows += 4;
 
@@ -444,11 +413,7 @@ impl Batch {
                     first_product + product as i64
                 );
             }
-            let _ = writeln!(
-                self.orders,
-                "{tenant}\t{order}\t{customer}\t{status}\t{total}\t{}",
-                ts(placed)
-            );
+            let _ = writeln!(self.orders, "{tenant}\t{order}\t{customer}\t{status}\t{total}\t{}", ts(placed));
         }
         self.rows += shape.products + shape.customers + shape.orders * (1 + ITEMS_PER_ORDER);
     }
@@ -487,14 +452,7 @@ mod tests {
 
     #[test]
     fn a_store_is_generated_alike_for_a_seed() {
-        let ids = IdBlocks {
-            tenant: 1,
-            account: 1,
-            product: 1,
-            customer: 1,
-            order: 1,
-            item: 1,
-        };
+        let ids = IdBlocks { tenant: 1, account: 1, product: 1, customer: 1, order: 1, item: 1 };
         let shape = Preset::S.shape();
         let now = Utc::now();
         let mut a = Batch::default();
@@ -510,23 +468,11 @@ mod tests {
 
     #[test]
     fn order_totals_are_the_sum_of_their_items() {
-        let ids = IdBlocks {
-            tenant: 1,
-            account: 1,
-            product: 1,
-            customer: 1,
-            order: 1,
-            item: 1,
-        };
+        let ids = IdBlocks { tenant: 1, account: 1, product: 1, customer: 1, order: 1, item: 1 };
         let mut batch = Batch::default();
         batch.add_store(
             1,
-            Shape {
-                stores: 1,
-                products: 5,
-                customers: 5,
-                orders: 20,
-            },
+            Shape { stores: 1, products: 5, customers: 5, orders: 20 },
             Naming::Bench,
             9,
             &ids,

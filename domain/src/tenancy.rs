@@ -109,11 +109,7 @@ impl TenantScope {
         .fetch_optional(db.pool())
         .await?;
         let role = role.as_deref().and_then(Role::parse).ok_or(Error::NotFound)?;
-        Ok(TenantScope {
-            tenant_id: tenant,
-            account_id: account,
-            role,
-        })
+        Ok(TenantScope { tenant_id: tenant, account_id: account, role })
     }
 
     pub fn tenant_id(&self) -> TenantId {

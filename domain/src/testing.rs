@@ -63,14 +63,8 @@ impl TestDb {
             .await
             .expect("connect as owner");
         let app_options = app_role_options(&owner_options);
-        let db = Db::connect(app_options.clone(), 8)
-            .await
-            .expect("connect as the application role");
-        TestDb {
-            owner,
-            db,
-            app_options,
-        }
+        let db = Db::connect(app_options.clone(), 8).await.expect("connect as the application role");
+        TestDb { owner, db, app_options }
     }
 
     /// A store with an owner account; `TestDb::store` names stores so they differ per call.
@@ -94,11 +88,7 @@ impl TestDb {
         let email = format!("owner-{suffix}@example.test");
         let owner = self.account(&email, TEST_PASSWORD).await;
         self.add_member(tenant, owner, Role::Owner).await;
-        TestStore {
-            tenant,
-            owner,
-            owner_email: email,
-        }
+        TestStore { tenant, owner, owner_email: email }
     }
 
     pub async fn account(&self, email: &str, password: &str) -> AccountId {
@@ -121,9 +111,7 @@ impl TestDb {
     }
 
     pub async fn scope(&self, account: AccountId, tenant: TenantId) -> TenantScope {
-        TenantScope::for_member(&self.db, account, tenant)
-            .await
-            .expect("member scope")
+        TenantScope::for_member(&self.db, account, tenant).await.expect("member scope")
     }
 }
 
@@ -159,16 +147,11 @@ async fn start_server() -> Server {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(url) => {
             let superuser: PgConnectOptions = url.parse().expect("TEST_DATABASE_URL is a PostgreSQL URL");
-            let pool = PgPool::connect_with(superuser.clone())
-                .await
-                .expect("connect to TEST_DATABASE_URL");
+            let pool = PgPool::connect_with(superuser.clone()).await.expect("connect to TEST_DATABASE_URL");
             migrate(&pool).await.expect("migrate TEST_DATABASE_URL");
             allow_app_login(&pool).await;
             pool.close().await;
-            Server {
-                superuser,
-                template: None,
-            }
+            Server { superuser, template: None }
         }
         Err(_) => start_private_cluster().await,
     }
@@ -184,20 +167,12 @@ async fn start_private_cluster() -> Server {
         .expect("wait for the setup lock")
         .expect("take the setup lock");
 
-    let cluster = Cluster::start(
-        &folder,
-        &ClusterOptions {
-            durable: false,
-            max_connections: 300,
-        },
-    )
-    .await
-    .expect("start the test PostgreSQL cluster");
+    let cluster = Cluster::start(&folder, &ClusterOptions { durable: false, max_connections: 300 })
+        .await
+        .expect("start the test PostgreSQL cluster");
     let template = format!("template_{}", migrations_fingerprint());
     let superuser = cluster.connect_options(SUPERUSER, "postgres");
-    let mut conn = PgConnection::connect_with(&superuser)
-        .await
-        .expect("connect to the test cluster");
+    let mut conn = PgConnection::connect_with(&superuser).await.expect("connect to the test cluster");
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
         .bind(&template)
         .fetch_one(&mut conn)
@@ -228,10 +203,7 @@ async fn start_private_cluster() -> Server {
     }
     conn.close().await.ok();
     drop(lock);
-    Server {
-        superuser,
-        template: Some(template),
-    }
+    Server { superuser, template: Some(template) }
 }
 
 async fn allow_app_login(pool: &PgPool) {

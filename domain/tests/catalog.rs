@@ -39,10 +39,7 @@ async fn every_table_declares_its_kind() {
     }
     let tenant = tenant_tables(&t).await;
     for expected in ["products", "customers", "orders", "order_items"] {
-        assert!(
-            tenant.contains(&expected.to_owned()),
-            "{expected} is not a tenant table"
-        );
+        assert!(tenant.contains(&expected.to_owned()), "{expected} is not a tenant table");
     }
 }
 
@@ -58,11 +55,7 @@ async fn tenant_tables_lead_every_key_with_tenant_id() {
         .fetch_optional(&t.owner)
         .await
         .unwrap();
-        assert_eq!(
-            column,
-            Some(("bigint".into(), true)),
-            "{table}.tenant_id must be bigint NOT NULL"
-        );
+        assert_eq!(column, Some(("bigint".into(), true)), "{table}.tenant_id must be bigint NOT NULL");
 
         // Primary keys, unique constraints and unique indexes.
         let keys: Vec<(String, Vec<String>)> = sqlx::query_as(
@@ -78,10 +71,7 @@ async fn tenant_tables_lead_every_key_with_tenant_id() {
         .fetch_all(&t.owner)
         .await
         .unwrap();
-        assert!(
-            keys.iter().any(|(name, _)| name.ends_with("_pkey")),
-            "{table} has no primary key"
-        );
+        assert!(keys.iter().any(|(name, _)| name.ends_with("_pkey")), "{table} has no primary key");
         for (index, columns) in keys {
             assert_eq!(
                 columns.first().map(String::as_str),
@@ -124,10 +114,7 @@ async fn foreign_keys_between_tenant_tables_are_composite() {
         }
         // A reference or control-plane table must never point at a tenant table.
         if !tenant.contains(&from) {
-            assert!(
-                !tenant.contains(&to),
-                "{name}: {from} ({from_kind:?}) points at tenant table {to}"
-            );
+            assert!(!tenant.contains(&to), "{name}: {from} ({from_kind:?}) points at tenant table {to}");
         }
         // Tenant tables point only at tenant tables, the tenants table, or reference data.
         if tenant.contains(&from) && !tenant.contains(&to) {
@@ -150,10 +137,7 @@ async fn every_tenant_table_is_walled_by_row_level_security() {
         .fetch_one(&t.owner)
         .await
         .unwrap();
-        assert!(
-            enabled && forced,
-            "{table}: row-level security must be enabled and forced"
-        );
+        assert!(enabled && forced, "{table}: row-level security must be enabled and forced");
         let policies: Vec<(Option<String>, Option<String>)> = sqlx::query_as(
             "SELECT qual, with_check FROM pg_policies WHERE schemaname = 'public' AND tablename = $1",
         )
@@ -185,4 +169,58 @@ async fn the_application_role_owns_nothing_and_cannot_bypass_policies() {
     .await
     .unwrap();
     assert!(!superuser && !bypass && owned == 0);
+}
+
+/// On Citus, the migration's guarded block must have distributed every tenant table by
+/// tenant_id next to its store, and made the lookup tables reference tables; a query that
+/// filters tenant_id must then go to one shard. On plain PostgreSQL nothing is distributed.
+#[tokio::test]
+async fn on_citus_every_store_lives_on_one_shard() {
+    let t = TestDb::new().await;
+    let citus: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
+            .fetch_one(&t.owner)
+            .await
+            .unwrap();
+    if !citus {
+        let metadata: Option<String> = sqlx::query_scalar("SELECT to_regclass('pg_dist_partition')::text")
+            .fetch_one(&t.owner)
+            .await
+            .unwrap();
+        assert_eq!(metadata, None, "Citus metadata without the extension");
+        return;
+    }
+    let placement: Vec<(String, String, Option<String>, i32)> = sqlx::query_as(
+        "SELECT logicalrelid::regclass::text, partmethod::text,
+                CASE WHEN partmethod = 'h' THEN column_to_column_name(logicalrelid, partkey) END,
+                colocationid
+         FROM pg_dist_partition",
+    )
+    .fetch_all(&t.owner)
+    .await
+    .unwrap();
+    let find = |table: &str| placement.iter().find(|(name, ..)| name == table).cloned();
+    let (_, _, tenants_key, colocation) = find("tenants").expect("tenants is distributed");
+    assert_eq!(tenants_key.as_deref(), Some("id"));
+    for table in tenant_tables(&t).await.into_iter().chain(["memberships".to_owned()]) {
+        let (_, method, key, group) = find(&table).unwrap_or_else(|| panic!("{table} is not distributed"));
+        assert_eq!((method.as_str(), key.as_deref(), group), ("h", Some("tenant_id"), colocation), "{table}");
+    }
+    for table in ["plans", "accounts"] {
+        assert_eq!(
+            find(table).map(|(_, method, ..)| method).as_deref(),
+            Some("n"),
+            "{table} is not a reference table"
+        );
+    }
+
+    let plan: Vec<String> = sqlx::query_scalar(
+        "EXPLAIN SELECT count(*), sum(o.total_cents) FROM orders o
+         JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id
+         WHERE o.tenant_id = 42",
+    )
+    .fetch_all(&t.owner)
+    .await
+    .unwrap();
+    assert!(plan.iter().any(|line| line.contains("Task Count: 1")), "{plan:#?}");
 }

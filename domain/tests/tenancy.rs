@@ -55,10 +55,7 @@ async fn a_committed_scope_leaves_nothing_behind_on_the_connection() {
     let db = domain::Db::connect(t.app_options.clone(), 1).await.unwrap();
     let tx = db.begin_tenant(&scope).await.unwrap();
     tx.commit().await.unwrap();
-    let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM products")
-        .fetch_one(db.pool())
-        .await
-        .unwrap();
+    let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM products").fetch_one(db.pool()).await.unwrap();
     assert_eq!(seen, 0);
 }
 
@@ -141,9 +138,7 @@ async fn a_scope_cannot_write_another_stores_rows() {
 async fn only_members_get_a_scope() {
     let t = TestDb::new().await;
     let (a, b) = two_stores(&t).await;
-    let err = TenantScope::for_member(&t.db, a.owner, b.tenant)
-        .await
-        .expect_err("a non-member got a scope");
+    let err = TenantScope::for_member(&t.db, a.owner, b.tenant).await.expect_err("a non-member got a scope");
     assert!(matches!(err, Error::NotFound));
 
     let viewer = t.account("viewer@example.test", "irrelevant").await;
@@ -157,9 +152,7 @@ async fn only_members_get_a_scope() {
 #[tokio::test]
 async fn the_application_role_cannot_bypass_row_level_security() {
     let t = TestDb::new().await;
-    t.db.check_app_role()
-        .await
-        .expect("the app role passes its own check");
+    t.db.check_app_role().await.expect("the app role passes its own check");
     // The owner (a superuser here) is refused as the application's role.
     let as_owner = domain::Db::from_pool(t.owner.clone());
     assert!(matches!(as_owner.check_app_role().await, Err(Error::Invalid(_))));

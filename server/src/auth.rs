@@ -58,10 +58,7 @@ pub async fn local_sign_in(
     let Some(store) = stores.first() else {
         return back("no-store");
     };
-    let signed_in = SignedIn {
-        account_id: account,
-        tenant_id: store.tenant_id,
-    };
+    let signed_in = SignedIn { account_id: account, tenant_id: store.tenant_id };
     if let Err(error) = sign_in(&session, signed_in).await {
         tracing::error!(%error, "could not start the session");
         return back("unavailable");

@@ -67,14 +67,7 @@ async fn seed(settings: &Settings, args: SeedArgs) -> anyhow::Result<()> {
         database.migrate().await?;
         let Some(preset) = args.preset.as_deref().and_then(Preset::parse) else {
             let seeded = domain::seed::seed_demo(&database.owner).await?;
-            println!(
-                "{}",
-                if seeded {
-                    "seeded the demo store"
-                } else {
-                    "the demo store already exists"
-                }
-            );
+            println!("{}", if seeded { "seeded the demo store" } else { "the demo store already exists" });
             return Ok(());
         };
         let Ok(password) = std::env::var("BENCH_PASSWORD") else {

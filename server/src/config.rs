@@ -61,9 +61,7 @@ impl Settings {
             database_owner_url: lookup("DATABASE_OWNER_URL"),
             database_max_connections: parse_or(&lookup, "DATABASE_MAX_CONNECTIONS", 16)?,
             migrate_on_start: parse_or(&lookup, "MIGRATE_ON_START", true)?,
-            data_dir: lookup("STOREFRONT_DATA_DIR")
-                .unwrap_or_else(|| "data".into())
-                .into(),
+            data_dir: lookup("STOREFRONT_DATA_DIR").unwrap_or_else(|| "data".into()).into(),
             listen_addr,
             public_url,
             site_root: lookup("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
@@ -93,9 +91,7 @@ where
 {
     match lookup(key) {
         None => Ok(default),
-        Some(value) => value
-            .parse()
-            .map_err(|e| anyhow::anyhow!("{key}={value:?} is not valid: {e}")),
+        Some(value) => value.parse().map_err(|e| anyhow::anyhow!("{key}={value:?} is not valid: {e}")),
     }
 }
 
@@ -132,19 +128,13 @@ mod tests {
 
     #[test]
     fn plain_http_off_loopback_still_gets_secure_cookies() {
-        assert!(settings(&[("PUBLIC_URL", "http://shop.example.com")])
-            .unwrap()
-            .secure_cookies());
-        assert!(!settings(&[("PUBLIC_URL", "http://localhost:3000")])
-            .unwrap()
-            .secure_cookies());
+        assert!(settings(&[("PUBLIC_URL", "http://shop.example.com")]).unwrap().secure_cookies());
+        assert!(!settings(&[("PUBLIC_URL", "http://localhost:3000")]).unwrap().secure_cookies());
     }
 
     #[test]
     fn bad_values_are_reported_by_name() {
-        let err = settings(&[("DATABASE_MAX_CONNECTIONS", "many")])
-            .unwrap_err()
-            .to_string();
+        let err = settings(&[("DATABASE_MAX_CONNECTIONS", "many")]).unwrap_err().to_string();
         assert!(err.contains("DATABASE_MAX_CONNECTIONS"), "{err}");
         assert!(settings(&[("LOG_FORMAT", "xml")]).is_err());
         assert!(settings(&[("PUBLIC_URL", "shop.example.com")]).is_err());

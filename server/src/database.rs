@@ -26,17 +26,10 @@ impl Database {
                 let app_options: PgConnectOptions =
                     url.parse().context("DATABASE_URL is not a PostgreSQL URL")?;
                 let owner_url = settings.database_owner_url.as_deref().unwrap_or(url);
-                let owner_options: PgConnectOptions = owner_url
-                    .parse()
-                    .context("DATABASE_OWNER_URL is not a PostgreSQL URL")?;
-                let owner = PgPoolOptions::new()
-                    .max_connections(4)
-                    .connect_lazy_with(owner_options);
-                Ok(Database {
-                    owner,
-                    app_options,
-                    cluster: None,
-                })
+                let owner_options: PgConnectOptions =
+                    owner_url.parse().context("DATABASE_OWNER_URL is not a PostgreSQL URL")?;
+                let owner = PgPoolOptions::new().max_connections(4).connect_lazy_with(owner_options);
+                Ok(Database { owner, app_options, cluster: None })
             }
             None => {
                 let folder = settings.data_dir.join("postgres");
@@ -47,11 +40,7 @@ impl Database {
                     .max_connections(4)
                     .connect_lazy_with(cluster.connect_options(SUPERUSER, EMBEDDED_DATABASE));
                 let app_options = cluster.connect_options(APP_ROLE, EMBEDDED_DATABASE);
-                Ok(Database {
-                    owner,
-                    app_options,
-                    cluster: Some(cluster),
-                })
+                Ok(Database { owner, app_options, cluster: Some(cluster) })
             }
         }
     }
@@ -64,9 +53,7 @@ impl Database {
         migrate(&self.owner).await.context("running the migrations")?;
         if self.is_embedded() {
             // The embedded cluster trusts its socket, so the application role may log in as is.
-            sqlx::raw_sql(&format!("ALTER ROLE {APP_ROLE} LOGIN"))
-                .execute(&self.owner)
-                .await?;
+            sqlx::raw_sql(&format!("ALTER ROLE {APP_ROLE} LOGIN")).execute(&self.owner).await?;
         }
         Ok(())
     }

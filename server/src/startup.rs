@@ -32,6 +32,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     database: Database,
+    db: Db,
 }
 
 impl Application {
@@ -46,10 +47,7 @@ impl Application {
         if settings.migrate_on_start || database.is_embedded() {
             database.migrate().await?;
         }
-        let mut site = SiteInfo {
-            local_sign_in: true,
-            demo_login: None,
-        };
+        let mut site = SiteInfo { local_sign_in: true, demo_login: None };
         if database.is_embedded() {
             if domain::seed::seed_demo(&database.owner).await? {
                 tracing::info!(email = domain::seed::DEMO_EMAIL, "seeded the demo store");
@@ -73,32 +71,25 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(listener.local_addr()?)
             .build();
-        let state = AppState {
-            leptos_options,
-            db,
-            site: Arc::new(site),
-        };
+        let state = AppState { leptos_options, db: db.clone(), site: Arc::new(site) };
         let router = router(state, settings);
-        Ok(Application {
-            listener,
-            router,
-            database,
-        })
+        Ok(Application { listener, router, database, db })
+    }
+
+    /// The application's database handle (tests close it to see the app degrade).
+    pub fn db(&self) -> Db {
+        self.db.clone()
     }
 
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .expect("a bound listener has an address")
+        self.listener.local_addr().expect("a bound listener has an address")
     }
 
     /// Serves until `shutdown` completes, lets requests in flight finish, then closes the
     /// database (stopping the embedded cluster).
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         tracing::info!(addr = %self.local_addr(), "serving");
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
         tracing::info!("stopped serving");
         self.database.close().await;
         served.context("serving HTTP")
@@ -116,9 +107,7 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(settings.secure_cookies())
-        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
-            settings.session_idle_minutes,
-        )));
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(settings.session_idle_minutes)));
 
     let request_id = HeaderName::from_static("x-request-id");
     let observability = ServiceBuilder::new()

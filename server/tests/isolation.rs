@@ -35,12 +35,8 @@ async fn the_home_page_shows_only_the_signed_in_store() {
     assert!(html.contains("$30.00"), "store A's revenue is missing");
     assert!(!html.contains("$70.00"), "store B's revenue leaked");
     // The tenant never comes from the request: a tenant id in the query changes nothing.
-    let html = visitor
-        .get(&format!("/?tenant_id={}&tenant={}", b.tenant, b.tenant))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html =
+        visitor.get(&format!("/?tenant_id={}&tenant={}", b.tenant, b.tenant)).await.text().await.unwrap();
     assert!(html.contains("Alpha Goods") && !html.contains("Bravo Goods"));
 }
 
@@ -52,12 +48,7 @@ async fn store_overview_answers_for_the_sessions_store_only() {
     give_orders(&app, &b, 5).await;
 
     let tenant = b.tenant.to_string();
-    let call = visitor
-        .server_fn(
-            "store_overview",
-            &[("period", "Last30Days"), ("tenant_id", &tenant)],
-        )
-        .await;
+    let call = visitor.server_fn("store_overview", &[("period", "Last30Days"), ("tenant_id", &tenant)]).await;
     let body = call.text().await.unwrap();
     assert!(body.contains("Alpha Goods"), "{body}");
     assert!(!body.contains("Bravo Goods"), "{body}");

@@ -15,9 +15,7 @@ use crate::site::{get_site_info, SiteInfo};
 pub fn HomePage() -> impl IntoView {
     let query = use_query_map();
     let period = move || {
-        query
-            .with(|q| q.get("period").and_then(|p| Period::from_query_value(&p)))
-            .unwrap_or_default()
+        query.with(|q| q.get("period").and_then(|p| Period::from_query_value(&p))).unwrap_or_default()
     };
     let overview = Resource::new(period, get_store_overview);
 

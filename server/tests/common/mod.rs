@@ -11,6 +11,8 @@ use server::startup::Application;
 pub struct TestApp {
     pub base: String,
     pub db: TestDb,
+    /// The server's own handle on the database.
+    pub app_db: domain::Db,
 }
 
 /// A browser-like client of one person: its own cookie jar, redirects not followed.
@@ -28,29 +30,18 @@ impl TestApp {
             _ => None,
         })
         .expect("test settings");
-        let database = Database {
-            owner: db.owner.clone(),
-            app_options: db.app_options.clone(),
-            cluster: None,
-        };
-        let application = Application::build_with(&settings, database)
-            .await
-            .expect("build the app");
+        let database =
+            Database { owner: db.owner.clone(), app_options: db.app_options.clone(), cluster: None };
+        let application = Application::build_with(&settings, database).await.expect("build the app");
         let base = format!("http://{}", application.local_addr());
+        let app_db = application.db();
         tokio::spawn(application.run_until(std::future::pending()));
-        TestApp { base, db }
+        TestApp { base, db, app_db }
     }
 
     pub fn visitor(&self) -> Visitor {
-        let client = Client::builder()
-            .cookie_store(true)
-            .redirect(Policy::none())
-            .build()
-            .expect("client");
-        Visitor {
-            client,
-            base: self.base.clone(),
-        }
+        let client = Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client");
+        Visitor { client, base: self.base.clone() }
     }
 
     /// A store with its owner, and a visitor signed in as that owner.
@@ -58,12 +49,7 @@ impl TestApp {
         let store = self.db.store(name).await;
         let visitor = self.visitor();
         let response = visitor.sign_in(&store.owner_email, TEST_PASSWORD).await;
-        assert_eq!(
-            response.headers()["location"],
-            "/",
-            "sign-in as {} failed",
-            store.owner_email
-        );
+        assert_eq!(response.headers()["location"], "/", "sign-in as {} failed", store.owner_email);
         (store, visitor)
     }
 }
@@ -78,18 +64,11 @@ impl Visitor {
     }
 
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Response {
-        self.client
-            .post(self.url(path))
-            .form(form)
-            .send()
-            .await
-            .expect("POST")
+        self.client.post(self.url(path)).form(form).send().await.expect("POST")
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> Response {
-        let response = self
-            .post_form("/auth/login", &[("email", email), ("password", password)])
-            .await;
+        let response = self.post_form("/auth/login", &[("email", email), ("password", password)]).await;
         assert_eq!(response.status(), 303);
         response
     }
