@@ -31,6 +31,18 @@ ensure_postgres() {
     apt_install postgresql
 }
 
+# Stops the private cluster the Rust tests start (domain::testing), if it runs.
+stop_test_cluster() {
+    local pgdata="$ROOT/target/test-postgres/pgdata" pg_ctl
+    [ -f "$pgdata/postmaster.pid" ] || return 0
+    pg_ctl="$(command -v pg_ctl || ls /usr/lib/postgresql/*/bin/pg_ctl | sort -V | tail -n 1)"
+    if [ "$(id -u)" = 0 ]; then
+        runuser -u postgres -- "$pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null || true
+    else
+        "$pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null || true
+    fi
+}
+
 ensure_wasm_target() {
     if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
         say "installing the wasm32-unknown-unknown target (rustup)"

@@ -202,8 +202,12 @@ pub fn quote_ident(name: &str) -> String {
 /// The folder holding initdb, pg_ctl and postgres: `PG_BIN_DIR`, else `pg_config --bindir`,
 /// else the newest `/usr/lib/postgresql/*/bin` (Debian keeps them off the PATH).
 pub fn find_binaries() -> Result<PathBuf, EmbeddedError> {
+    find_binaries_from(std::env::var_os("PG_BIN_DIR").map(PathBuf::from))
+}
+
+fn find_binaries_from(configured: Option<PathBuf>) -> Result<PathBuf, EmbeddedError> {
     let has_server = |dir: &Path| ["initdb", "pg_ctl", "postgres"].iter().all(|b| dir.join(b).is_file());
-    if let Some(dir) = std::env::var_os("PG_BIN_DIR").map(PathBuf::from) {
+    if let Some(dir) = configured {
         return if has_server(&dir) { Ok(dir) } else { Err(EmbeddedError::BinariesNotFound) };
     }
     let from_pg_config = std::process::Command::new("pg_config")
@@ -243,4 +247,25 @@ fn unprivileged_user() -> Result<Option<(u32, u32)>, EmbeddedError> {
         })
         .map(Some)
         .ok_or(EmbeddedError::NoUnprivilegedUser)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_binaries_say_what_to_install() {
+        let empty = std::env::temp_dir().join(format!("no-postgres-{}", std::process::id()));
+        std::fs::create_dir_all(&empty).unwrap();
+        let error = find_binaries_from(Some(empty.clone())).unwrap_err().to_string();
+        std::fs::remove_dir_all(&empty).unwrap();
+        assert!(error.contains("apt-get install postgresql"), "{error}");
+        assert!(error.contains("PG_BIN_DIR") && error.contains("DATABASE_URL"), "{error}");
+    }
+
+    #[test]
+    fn identifiers_are_quoted() {
+        assert_eq!(quote_ident("test_1"), "\"test_1\"");
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+    }
 }

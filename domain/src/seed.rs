@@ -421,9 +421,11 @@ impl Batch {
     async fn write(self, conn: &mut PgConnection) -> Result<(), Error> {
         let mut tx = sqlx::Connection::begin(&mut *conn).await?;
         for (copy, data) in [
+            // Accounts first: Citus refuses a write to a reference table after a parallel
+            // write to distributed tables in the same transaction.
+            ("COPY accounts (id, email, password_hash, created_at) FROM STDIN", self.accounts),
             ("COPY tenants (id, name, slug, plan_id, status, created_at) FROM STDIN", self.tenants),
             ("COPY tenant_slugs (slug, tenant_id) FROM STDIN", self.slugs),
-            ("COPY accounts (id, email, password_hash, created_at) FROM STDIN", self.accounts),
             ("COPY memberships (tenant_id, account_id, role, created_at) FROM STDIN", self.memberships),
             ("COPY products (tenant_id, id, name, sku, price_cents, created_at) FROM STDIN", self.products),
             ("COPY customers (tenant_id, id, name, email, created_at) FROM STDIN", self.customers),
