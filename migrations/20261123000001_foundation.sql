@@ -137,29 +137,25 @@ CREATE INDEX order_items_product_idx ON order_items (tenant_id, product_id);
 -- Row-level security: the second wall behind the typed tenant scope. A transaction sees a
 -- store's rows only after `SET LOCAL app.current_tenant = '<id>'`; with no tenant set the
 -- setting is NULL (or '' after an earlier SET LOCAL) and nothing matches: it fails closed.
-ALTER TABLE products ENABLE ROW LEVEL SECURITY;
-ALTER TABLE products FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON products
-    USING (tenant_id = NULLIF(current_setting('app.current_tenant', true), '')::bigint)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.current_tenant', true), '')::bigint);
+-- Every tenant table, in this migration and later ones, gets the wall from this function.
+CREATE FUNCTION enable_tenant_isolation(tenant_table regclass) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tenant_table);
+    EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', tenant_table);
+    EXECUTE format(
+        $policy$CREATE POLICY tenant_isolation ON %s
+            USING (tenant_id = NULLIF(current_setting('app.current_tenant', true), '')::bigint)
+            WITH CHECK (tenant_id = NULLIF(current_setting('app.current_tenant', true), '')::bigint)$policy$,
+        tenant_table);
+END
+$$;
+REVOKE EXECUTE ON FUNCTION enable_tenant_isolation(regclass) FROM PUBLIC;
 
-ALTER TABLE customers ENABLE ROW LEVEL SECURITY;
-ALTER TABLE customers FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON customers
-    USING (tenant_id = NULLIF(current_setting('app.current_tenant', true), '')::bigint)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.current_tenant', true), '')::bigint);
-
-ALTER TABLE orders ENABLE ROW LEVEL SECURITY;
-ALTER TABLE orders FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON orders
-    USING (tenant_id = NULLIF(current_setting('app.current_tenant', true), '')::bigint)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.current_tenant', true), '')::bigint);
-
-ALTER TABLE order_items ENABLE ROW LEVEL SECURITY;
-ALTER TABLE order_items FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON order_items
-    USING (tenant_id = NULLIF(current_setting('app.current_tenant', true), '')::bigint)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.current_tenant', true), '')::bigint);
+SELECT enable_tenant_isolation('products');
+SELECT enable_tenant_isolation('customers');
+SELECT enable_tenant_isolation('orders');
+SELECT enable_tenant_isolation('order_items');
 
 -- Citus: distribute only where the extension is present, so the same migration runs on plain
 -- PostgreSQL. Foreign keys to reference tables are added after distribution (Citus refuses a
