@@ -67,6 +67,20 @@ impl TestDb {
         TestDb { owner, db, app_options }
     }
 
+    /// A connection URL for `options`, for code that is configured by URL.
+    pub fn url(options: &PgConnectOptions) -> String {
+        let user = options.get_username();
+        let database = options.get_database().unwrap_or("postgres");
+        match options.get_socket() {
+            Some(socket) => format!("postgres://{user}@localhost/{database}?host={}", socket.display()),
+            None => format!("postgres://{user}@{}:{}/{database}", options.get_host(), options.get_port()),
+        }
+    }
+
+    pub fn owner_options(&self) -> PgConnectOptions {
+        self.owner.connect_options().as_ref().clone()
+    }
+
     /// A store with an owner account; `TestDb::store` names stores so they differ per call.
     pub async fn store(&self, name: &str) -> TestStore {
         let suffix = uuid::Uuid::new_v4().simple().to_string();

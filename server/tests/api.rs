@@ -3,7 +3,9 @@
 mod common;
 
 use common::TestApp;
-use domain::testing::TEST_PASSWORD;
+use domain::testing::{TestDb, TEST_PASSWORD};
+use server::config::Settings;
+use server::startup::Application;
 
 #[tokio::test]
 async fn health_and_readiness_answer_with_a_request_id() {
@@ -107,4 +109,31 @@ async fn unknown_pages_are_not_found() {
     let response = app.visitor().get("/no/such/page").await;
     assert_eq!(response.status(), 404);
     assert!(response.text().await.unwrap().contains("Page not found"));
+}
+
+#[tokio::test]
+async fn database_url_selects_the_server_and_a_superuser_is_refused() {
+    let db = TestDb::new().await;
+    let owner_url = TestDb::url(&db.owner_options());
+    let app_url = TestDb::url(&db.app_options);
+    let settings = |vars: Vec<(&'static str, String)>| {
+        Settings::from_lookup(move |key| {
+            vars.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()).or_else(|| match key {
+                "LISTEN_ADDR" => Some("127.0.0.1:0".into()),
+                _ => None,
+            })
+        })
+        .unwrap()
+    };
+
+    let as_superuser = settings(vec![("DATABASE_URL", owner_url.clone())]);
+    let refused = Application::build(&as_superuser).await.err().expect("the app ran as a superuser");
+    assert!(refused.to_string().contains("is a superuser"), "{refused}");
+
+    let as_app = settings(vec![("DATABASE_URL", app_url), ("DATABASE_OWNER_URL", owner_url)]);
+    let application = Application::build(&as_app).await.expect("the app runs as storefront_app");
+    let base = format!("http://{}", application.local_addr());
+    tokio::spawn(application.run_until(std::future::pending()));
+    let ready = reqwest::get(format!("{base}/readyz")).await.unwrap();
+    assert_eq!(ready.status(), 200);
 }
