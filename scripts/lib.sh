@@ -61,8 +61,10 @@ ensure_wasm_bindgen() {
 ensure_node_modules() {
     if ! command -v npm >/dev/null; then apt_install nodejs npm; fi
     if [ ! -f "$ROOT/node_modules/.package-lock.json" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
-        say "installing the npm tools: Tailwind CLI, wasm-opt (binaryen), playwright-core (npm ci)"
-        (cd "$ROOT" && npm ci --no-audit --no-fund)
+        say "installing the npm tools: Tailwind CLI, wasm-opt (binaryen), playwright-core (npm install)"
+        # Not `npm ci`: npm 11 refuses its own lockfile when optional platform packages were
+        # left out of it. `--no-save` installs from the lockfile without rewriting it.
+        (cd "$ROOT" && npm install --no-audit --no-fund --no-save)
     fi
 }
 
