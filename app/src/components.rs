@@ -14,6 +14,7 @@ pub fn TopBar(#[prop(optional, into)] store_name: Option<String>) -> impl IntoVi
                 {store_name.map(|name| view! {
                     <div class="flex items-center gap-3">
                         <span class="text-sm font-medium text-slate-700" data-testid="store-name">{name}</span>
+                        <a href="/auth/choose-store" class="text-sm text-indigo-700 underline-offset-2 hover:underline">"Your stores"</a>
                         <form method="post" action="/logout">
                             <button type="submit" class="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 focus:outline-none focus:ring-2 focus:ring-indigo-500">
                                 "Sign out"

@@ -11,13 +11,14 @@ pub mod session;
 pub mod site;
 #[cfg(feature = "ssr")]
 pub mod state;
+pub mod stores;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, StaticSegment};
 
-use crate::pages::{home::HomePage, not_found::NotFound, sign_in::SignInPage};
+use crate::pages::{choose_store::ChooseStorePage, home::HomePage, not_found::NotFound, sign_in::SignInPage};
 
 /// The name of the compiled site files (`/pkg/storefront.js`, `.wasm`, `.css`).
 pub const SITE_NAME: &str = "storefront";
@@ -51,6 +52,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("auth"), StaticSegment("login")) view=SignInPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("auth"), StaticSegment("choose-store")) view=ChooseStorePage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -16,6 +16,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 
 const SIGNED_IN: &str = "signed_in";
+const CHOOSING_STORE: &str = "choosing_store";
 
 /// Who is signed in, and to which store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,6 +29,35 @@ pub struct SignedIn {
 pub async fn sign_in(session: &Session, signed_in: SignedIn) -> Result<(), tower_sessions::session::Error> {
     session.cycle_id().await?;
     session.insert(SIGNED_IN, signed_in).await
+}
+
+/// A person whose password checked out and who belongs to several stores, before they chose one.
+/// Starts under a new session id, like a sign-in.
+pub async fn begin_store_choice(
+    session: &Session,
+    account: AccountId,
+) -> Result<(), tower_sessions::session::Error> {
+    session.cycle_id().await?;
+    session.insert(CHOOSING_STORE, account).await
+}
+
+/// The account that may choose a store now: one choosing at sign-in, or one signed in.
+pub async fn account_choosing_store(
+    session: &Session,
+) -> Result<Option<AccountId>, tower_sessions::session::Error> {
+    if let Some(account) = session.get::<AccountId>(CHOOSING_STORE).await? {
+        return Ok(Some(account));
+    }
+    Ok(session.get::<SignedIn>(SIGNED_IN).await?.map(|signed_in| signed_in.account_id))
+}
+
+/// Enters a store the account was just checked to belong to: a new session id, a new scope.
+pub async fn enter_store(
+    session: &Session,
+    signed_in: SignedIn,
+) -> Result<(), tower_sessions::session::Error> {
+    session.remove::<AccountId>(CHOOSING_STORE).await?;
+    sign_in(session, signed_in).await
 }
 
 pub async fn sign_out(session: &Session) -> Result<(), tower_sessions::session::Error> {
@@ -104,6 +134,20 @@ async fn resolve_scope(session: Session, db: domain::Db) -> Result<TenantScope, 
             Err(ScopeRejection::Unavailable)
         }
     }
+}
+
+/// For server functions: the request's session.
+pub fn current_session() -> Result<Session, AppError> {
+    let parts = leptos::prelude::use_context::<Parts>().ok_or(AppError::Unavailable)?;
+    parts.extensions.get::<Session>().cloned().ok_or_else(|| {
+        tracing::error!("the session layer is missing");
+        AppError::Unavailable
+    })
+}
+
+/// The store the session is signed in to, if any (not checked against memberships).
+pub async fn current_tenant(session: &Session) -> Option<TenantId> {
+    session.get::<SignedIn>(SIGNED_IN).await.ok().flatten().map(|signed_in| signed_in.tenant_id)
 }
 
 /// For server functions: the application state and the signed-in member's store scope.

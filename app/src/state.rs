@@ -12,6 +12,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub site: Arc<SiteInfo>,
+    /// Behind a proxy, the header holding the client's address (`CLIENT_IP_HEADER`).
+    pub client_ip_header: Option<axum::http::HeaderName>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

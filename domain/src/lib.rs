@@ -11,6 +11,7 @@ pub mod embedded;
 pub mod error;
 pub mod figures;
 pub mod password;
+pub mod rate_limits;
 pub mod seed;
 pub mod tenancy;
 #[cfg(feature = "testing")]
@@ -36,5 +37,9 @@ mod futures_are_send {
         assert_send(figures::store_overview(db, scope, figures::Period::Last7Days));
         assert_send(accounts::authenticate(db, email, ""));
         assert_send(accounts::memberships(db, scope.account_id()));
+        let action = rate_limits::LimitedAction::FailedSignInPerAccount;
+        assert_send(rate_limits::wait_time(db, action, ""));
+        assert_send(rate_limits::record(db, action, ""));
+        assert_send(rate_limits::reset(db, action, ""));
     }
 }

@@ -141,7 +141,7 @@ async fn only_members_get_a_scope() {
     let err = TenantScope::for_member(&t.db, a.owner, b.tenant).await.expect_err("a non-member got a scope");
     assert!(matches!(err, Error::NotFound));
 
-    let viewer = t.account("viewer@example.test", "irrelevant").await;
+    let viewer = t.account(&format!("viewer-{}@example.test", a.tenant), "irrelevant").await;
     t.add_member(a.tenant, viewer, Role::Viewer).await;
     let scope = t.scope(viewer, a.tenant).await;
     assert_eq!(scope.role(), Role::Viewer);

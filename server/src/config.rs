@@ -18,12 +18,15 @@ pub struct Settings {
     pub migrate_on_start: bool,
     pub data_dir: PathBuf,
     pub listen_addr: SocketAddr,
-    /// The public base URL of the app (redirect URIs are built from it).
-    pub public_url: String,
+    /// The public base URL of the app (redirect URIs are built from it); unset, it is
+    /// `http://` and the address the server listens on.
+    pub public_url: Option<String>,
     /// Where the compiled site (`pkg/storefront.js`, `.wasm`, `.css`) is served from.
     pub site_root: String,
     pub log_format: LogFormat,
     pub session_idle_minutes: i64,
+    /// Behind a proxy: the header whose last address is the client's (e.g. `x-forwarded-for`).
+    pub client_ip_header: Option<axum::http::HeaderName>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,12 +47,11 @@ impl Settings {
             .unwrap_or_else(|| "127.0.0.1:3000".into())
             .parse()
             .context("LISTEN_ADDR must be an address and port, like 127.0.0.1:3000")?;
-        let public_url = lookup("PUBLIC_URL")
-            .unwrap_or_else(|| format!("http://{listen_addr}"))
-            .trim_end_matches('/')
-            .to_owned();
-        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
-            bail!("PUBLIC_URL must start with http:// or https://, got {public_url}");
+        let public_url = lookup("PUBLIC_URL").map(|url| url.trim_end_matches('/').to_owned());
+        if let Some(url) = &public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                bail!("PUBLIC_URL must start with http:// or https://, got {url}");
+            }
         }
         let log_format = match lookup("LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
@@ -67,18 +69,28 @@ impl Settings {
             site_root: lookup("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             log_format,
             session_idle_minutes: parse_or(&lookup, "SESSION_IDLE_MINUTES", 12 * 60)?,
+            client_ip_header: lookup("CLIENT_IP_HEADER")
+                .map(|name| {
+                    name.parse().with_context(|| format!("CLIENT_IP_HEADER={name:?} is not a header name"))
+                })
+                .transpose()?,
         })
     }
 
-    /// Cookies are `Secure` unless the app is served over plain http on a loopback address.
-    pub fn secure_cookies(&self) -> bool {
-        let Some(rest) = self.public_url.strip_prefix("http://") else {
-            return true;
-        };
-        let host = rest.split(['/', '?']).next().unwrap_or_default();
-        let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
-        !(host == "localhost" || host.starts_with("127.") || host == "[::1]")
+    /// The public base URL, given the address the server is bound to.
+    pub fn public_url_for(&self, bound: SocketAddr) -> String {
+        self.public_url.clone().unwrap_or_else(|| format!("http://{bound}"))
     }
+}
+
+/// Cookies are `Secure` unless the app is served over plain http on a loopback address.
+pub fn secure_cookies(public_url: &str) -> bool {
+    let Some(rest) = public_url.strip_prefix("http://") else {
+        return true;
+    };
+    let host = rest.split(['/', '?']).next().unwrap_or_default();
+    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    !(host == "localhost" || host.starts_with("127.") || host == "[::1]")
 }
 
 fn parse_or<T: std::str::FromStr>(
@@ -108,8 +120,8 @@ mod tests {
         let s = settings(&[]).unwrap();
         assert_eq!(s.database_url, None);
         assert_eq!(s.listen_addr.to_string(), "127.0.0.1:3000");
-        assert_eq!(s.public_url, "http://127.0.0.1:3000");
-        assert!(!s.secure_cookies());
+        assert_eq!(s.public_url_for(s.listen_addr), "http://127.0.0.1:3000");
+        assert!(!secure_cookies(&s.public_url_for(s.listen_addr)));
     }
 
     #[test]
@@ -121,15 +133,16 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(s.listen_addr.port(), 8080);
-        assert_eq!(s.public_url, "https://shop.example.com");
+        assert_eq!(s.public_url_for(s.listen_addr), "https://shop.example.com");
         assert_eq!(s.database_max_connections, 40);
-        assert!(s.secure_cookies());
+        assert!(secure_cookies("https://shop.example.com"));
     }
 
     #[test]
     fn plain_http_off_loopback_still_gets_secure_cookies() {
-        assert!(settings(&[("PUBLIC_URL", "http://shop.example.com")]).unwrap().secure_cookies());
-        assert!(!settings(&[("PUBLIC_URL", "http://localhost:3000")]).unwrap().secure_cookies());
+        assert!(secure_cookies("http://shop.example.com"));
+        assert!(!secure_cookies("http://localhost:3000"));
+        assert!(!secure_cookies("http://[::1]:3000/"));
     }
 
     #[test]

@@ -3,7 +3,9 @@
 
 pub mod auth;
 pub mod cli;
+pub mod client_address;
 pub mod config;
+pub mod csrf;
 pub mod database;
 pub mod health;
 pub mod startup;

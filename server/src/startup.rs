@@ -10,6 +10,7 @@ use app::site::{DemoLogin, SiteInfo};
 use app::state::AppState;
 use app::{shell, App, SITE_NAME};
 use axum::http::{HeaderName, Request};
+use axum::middleware;
 use axum::routing::{get, post};
 use axum::Router;
 use domain::Db;
@@ -24,7 +25,8 @@ use tower_sessions::cookie::{time, SameSite};
 use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
-use crate::config::Settings;
+use crate::config::{secure_cookies, Settings};
+use crate::csrf::{self, AppOrigin};
 use crate::database::Database;
 use crate::{auth, health};
 
@@ -71,8 +73,14 @@ impl Application {
             .site_pkg_dir("pkg")
             .site_addr(listener.local_addr()?)
             .build();
-        let state = AppState { leptos_options, db: db.clone(), site: Arc::new(site) };
-        let router = router(state, settings);
+        let public_url = settings.public_url_for(listener.local_addr()?);
+        let state = AppState {
+            leptos_options,
+            db: db.clone(),
+            site: Arc::new(site),
+            client_ip_header: settings.client_ip_header.clone(),
+        };
+        let router = router(state, settings, &public_url);
         Ok(Application { listener, router, database, db })
     }
 
@@ -89,14 +97,15 @@ impl Application {
     /// database (stopping the embedded cluster).
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         tracing::info!(addr = %self.local_addr(), "serving");
-        let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
         tracing::info!("stopped serving");
         self.database.close().await;
         served.context("serving HTTP")
     }
 }
 
-fn router(state: AppState, settings: &Settings) -> Router {
+fn router(state: AppState, settings: &Settings, public_url: &str) -> Router {
     let session_store = PostgresStore::new(state.db.pool().clone())
         .with_schema_name("public")
         .and_then(|s| s.with_table_name("sessions"))
@@ -106,7 +115,7 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .with_name("storefront_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(settings.secure_cookies())
+        .with_secure(secure_cookies(public_url))
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(settings.session_idle_minutes)));
 
     let request_id = HeaderName::from_static("x-request-id");
@@ -125,12 +134,17 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/login", get(auth::start_login))
         .route("/auth/login", post(auth::local_sign_in))
+        .route("/auth/choose-store", post(auth::choose_store))
         .route("/logout", post(auth::logout))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(
+            AppOrigin::from_public_url(public_url),
+            csrf::refuse_cross_site,
+        ))
         .layer(sessions)
         .layer(observability)
         .with_state(state)

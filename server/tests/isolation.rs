@@ -68,3 +68,23 @@ async fn a_removed_member_loses_the_store_at_once() {
     assert!(!html.contains("Alpha Goods"));
     assert!(html.contains("Run your store from one place"));
 }
+
+#[tokio::test]
+async fn choosing_another_stores_id_is_refused() {
+    let app = TestApp::spawn().await;
+    let (_a, visitor) = app.signed_in_store("Alpha Goods").await;
+    let b = app.db.store("Bravo Goods").await;
+    let response = visitor.post_form("/auth/choose-store", &[("tenant_id", &b.tenant.to_string())]).await;
+    assert_eq!(response.headers()["location"], "/auth/choose-store?error=not-a-member");
+    let html = visitor.get("/").await.text().await.unwrap();
+    assert!(html.contains("Alpha Goods") && !html.contains("Bravo Goods"), "the session moved to store B");
+}
+
+#[tokio::test]
+async fn my_stores_lists_only_the_persons_own_stores() {
+    let app = TestApp::spawn().await;
+    let (_a, visitor) = app.signed_in_store("Alpha Goods").await;
+    app.db.store("Bravo Goods").await;
+    let body = visitor.server_fn("my_stores", &[]).await.text().await.unwrap();
+    assert!(body.contains("Alpha Goods") && !body.contains("Bravo Goods"), "{body}");
+}

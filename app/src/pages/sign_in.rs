@@ -8,20 +8,30 @@ use leptos_router::hooks::use_query_map;
 use crate::components::TopBar;
 use crate::site::get_site_info;
 
-/// Why the last attempt failed, as the handler reports it in the `error` query parameter.
-fn failure_message(code: &str) -> &'static str {
+/// Why the last attempt failed, as the handler reports it in the `error` (and `wait`) query
+/// parameters.
+fn failure_message(code: &str, wait_minutes: Option<String>) -> String {
     match code {
-        "credentials" => "That email and password do not match an account. Check them and try again.",
-        "no-store" => "This account does not belong to any store yet.",
-        "invalid-email" => "Enter an email address like name@example.com.",
-        _ => "Something went wrong on our side. Please try again in a moment.",
+        "credentials" => "That email and password do not match an account. Check them and try again.".into(),
+        "no-store" => "This account does not belong to any store yet.".into(),
+        "invalid-email" => "Enter an email address like name@example.com.".into(),
+        "throttled" => {
+            let minutes = wait_minutes
+                .filter(|m| m.chars().all(|c| c.is_ascii_digit()))
+                .unwrap_or_else(|| "a few".into());
+            let unit = if minutes == "1" { "minute" } else { "minutes" };
+            format!(
+                "Too many failed sign-ins. For your account's safety, wait {minutes} {unit} and try again."
+            )
+        }
+        _ => "Something went wrong on our side. Please try again in a moment.".into(),
     }
 }
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let query = use_query_map();
-    let error = move || query.with(|q| q.get("error")).map(|code| failure_message(&code));
+    let error = move || query.with(|q| q.get("error").map(|code| failure_message(&code, q.get("wait"))));
     let email = move || query.with(|q| q.get("email")).unwrap_or_default();
     let info = Resource::new(|| (), |_| get_site_info());
 

@@ -27,6 +27,8 @@ impl TestApp {
         let settings = Settings::from_lookup(|key| match key {
             "LISTEN_ADDR" => Some("127.0.0.1:0".into()),
             "MIGRATE_ON_START" => Some("false".into()),
+            // Each visitor gets an address of its own, so per-address limits do not mix tests.
+            "CLIENT_IP_HEADER" => Some("x-forwarded-for".into()),
             _ => None,
         })
         .expect("test settings");
@@ -39,8 +41,24 @@ impl TestApp {
         TestApp { base, db, app_db }
     }
 
+    /// A visitor on this app's own pages: like a browser, it sends their origin with every request.
     pub fn visitor(&self) -> Visitor {
-        let client = Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client");
+        self.visitor_from(&self.base)
+    }
+
+    /// A visitor whose requests come from pages of `origin` (another site, for forgery tests).
+    pub fn visitor_from(&self, origin: &str) -> Visitor {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("origin", origin.parse().expect("origin header"));
+        let address =
+            uuid::Uuid::new_v4().as_bytes()[..3].iter().map(u8::to_string).collect::<Vec<_>>().join(".");
+        headers.insert("x-forwarded-for", format!("127.{address}").parse().expect("address header"));
+        let client = Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .default_headers(headers)
+            .build()
+            .expect("client");
         Visitor { client, base: self.base.clone() }
     }
 
