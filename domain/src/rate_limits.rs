@@ -85,3 +85,12 @@ pub async fn reset(db: &Db, action: LimitedAction, key: &str) -> Result<(), Erro
         .await?;
     Ok(())
 }
+
+/// Deletes buckets untouched for a day: by then every bucket has refilled, so forgetting it
+/// changes nothing but the table's size.
+pub async fn forget_idle(db: &Db) -> Result<u64, Error> {
+    let deleted = sqlx::query("DELETE FROM rate_limit_buckets WHERE refilled_at < now() - interval '1 day'")
+        .execute(db.pool())
+        .await?;
+    Ok(deleted.rows_affected())
+}

@@ -110,7 +110,7 @@ fn router(state: AppState, settings: &Settings, public_url: &str) -> Router {
         .with_schema_name("public")
         .and_then(|s| s.with_table_name("sessions"))
         .expect("valid session table name");
-    spawn_expired_session_cleanup(session_store.clone());
+    spawn_cleanup(session_store.clone(), state.db.clone());
     let sessions = SessionManagerLayer::new(session_store)
         .with_name("storefront_session")
         .with_http_only(true)
@@ -150,13 +150,17 @@ fn router(state: AppState, settings: &Settings, public_url: &str) -> Router {
         .with_state(state)
 }
 
-fn spawn_expired_session_cleanup(store: PostgresStore) {
+/// Every ten minutes: deletes expired sessions and rate-limit buckets nobody has used for a day.
+fn spawn_cleanup(store: PostgresStore, db: Db) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(600));
         loop {
             every.tick().await;
             if let Err(error) = store.delete_expired().await {
                 tracing::warn!(%error, "could not delete expired sessions");
+            }
+            if let Err(error) = domain::rate_limits::forget_idle(&db).await {
+                tracing::warn!(%error, "could not delete idle rate-limit buckets");
             }
         }
     });
