@@ -19,7 +19,7 @@ pub mod testing;
 
 pub use db::Db;
 pub use error::Error;
-pub use tenancy::{AccountId, Role, TenantId, TenantScope, TenantTx};
+pub use tenancy::{AccountId, Permission, Role, TenantId, TenantScope, TenantTx};
 
 /// Server functions and axum handlers need `Send` futures. Some sqlx futures make a caller's
 /// future unprovably `Send` (a rustc limitation), so the domain's entry points are pinned here

@@ -73,10 +73,36 @@ impl Role {
         }
     }
 
-    /// Whether this role may change the store's business data.
-    pub fn can_write(self) -> bool {
-        self != Role::Viewer
+    /// Whether this role may do `permission`. The one table of who may do what in a store.
+    pub fn allows(self, permission: Permission) -> bool {
+        use Permission::*;
+        match permission {
+            ReadStore => true,
+            WriteBusinessData => self != Role::Viewer,
+            ManageTeam | ManageBilling | ManageSettings | ReadAuditLog => {
+                matches!(self, Role::Owner | Role::Admin)
+            }
+            ExportStore | DeleteStore => self == Role::Owner,
+        }
     }
+}
+
+/// What a member may be allowed to do in a store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Permission {
+    /// See the store's products, customers, orders and figures.
+    ReadStore,
+    /// Create and change products, customers and orders.
+    WriteBusinessData,
+    /// Invite, remove and change the roles of members.
+    ManageTeam,
+    ManageBilling,
+    /// The store's name, slug, currency and time zone.
+    ManageSettings,
+    ReadAuditLog,
+    /// Download all of the store's data.
+    ExportStore,
+    DeleteStore,
 }
 
 impl fmt::Display for Role {
@@ -124,9 +150,9 @@ impl TenantScope {
         self.role
     }
 
-    /// Refuses a write to a member whose role only reads.
-    pub fn require_write(&self) -> Result<(), Error> {
-        if self.role.can_write() {
+    /// Refuses what the member's role does not allow.
+    pub fn require(&self, permission: Permission) -> Result<(), Error> {
+        if self.role.allows(permission) {
             Ok(())
         } else {
             Err(Error::Forbidden)
@@ -178,5 +204,41 @@ impl Deref for TenantTx {
 impl DerefMut for TenantTx {
     fn deref_mut(&mut self) -> &mut PgConnection {
         &mut self.tx
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_role_may_do_exactly_its_share() {
+        use Permission::*;
+        let all = [
+            ReadStore,
+            WriteBusinessData,
+            ManageTeam,
+            ManageBilling,
+            ManageSettings,
+            ReadAuditLog,
+            ExportStore,
+            DeleteStore,
+        ];
+        let allowed = |role: Role| all.into_iter().filter(|p| role.allows(*p)).collect::<Vec<_>>();
+        assert_eq!(allowed(Role::Owner), all.to_vec());
+        assert_eq!(
+            allowed(Role::Admin),
+            vec![ReadStore, WriteBusinessData, ManageTeam, ManageBilling, ManageSettings, ReadAuditLog]
+        );
+        assert_eq!(allowed(Role::Member), vec![ReadStore, WriteBusinessData]);
+        assert_eq!(allowed(Role::Viewer), vec![ReadStore]);
+    }
+
+    #[test]
+    fn roles_read_back_from_their_names() {
+        for role in [Role::Owner, Role::Admin, Role::Member, Role::Viewer] {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("superuser"), None);
     }
 }

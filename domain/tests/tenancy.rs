@@ -3,7 +3,7 @@
 
 use domain::error::sqlstate;
 use domain::testing::{TestDb, TestStore};
-use domain::{Error, Role, TenantScope};
+use domain::{Error, Permission, Role, TenantScope};
 
 /// Two stores with identical data: one customer, one product, one order each.
 async fn two_stores(t: &TestDb) -> (TestStore, TestStore) {
@@ -145,8 +145,9 @@ async fn only_members_get_a_scope() {
     t.add_member(a.tenant, viewer, Role::Viewer).await;
     let scope = t.scope(viewer, a.tenant).await;
     assert_eq!(scope.role(), Role::Viewer);
-    assert!(matches!(scope.require_write(), Err(Error::Forbidden)));
-    assert!(t.scope(a.owner, a.tenant).await.require_write().is_ok());
+    assert!(matches!(scope.require(Permission::WriteBusinessData), Err(Error::Forbidden)));
+    assert!(scope.require(Permission::ReadStore).is_ok());
+    assert!(t.scope(a.owner, a.tenant).await.require(Permission::DeleteStore).is_ok());
 }
 
 #[tokio::test]

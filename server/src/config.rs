@@ -27,6 +27,18 @@ pub struct Settings {
     pub session_idle_minutes: i64,
     /// Behind a proxy: the header whose last address is the client's (e.g. `x-forwarded-for`).
     pub client_ip_header: Option<axum::http::HeaderName>,
+    /// Sign-in through Hydra; `None` is local sign-in.
+    pub hydra: Option<HydraSettings>,
+}
+
+/// Where Hydra is, and this app's client registration with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HydraSettings {
+    /// The issuer: Hydra's public URL, exactly as it appears in its tokens.
+    pub public_url: String,
+    pub admin_url: String,
+    pub client_id: String,
+    pub client_secret: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,12 +86,35 @@ impl Settings {
                     name.parse().with_context(|| format!("CLIENT_IP_HEADER={name:?} is not a header name"))
                 })
                 .transpose()?,
+            hydra: hydra_settings(&lookup)?,
         })
     }
 
     /// The public base URL, given the address the server is bound to.
     pub fn public_url_for(&self, bound: SocketAddr) -> String {
         self.public_url.clone().unwrap_or_else(|| format!("http://{bound}"))
+    }
+}
+
+/// All four Hydra variables, or none (local sign-in); some but not all is a mistake to report.
+fn hydra_settings(lookup: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Option<HydraSettings>> {
+    const NAMES: [&str; 4] = ["HYDRA_PUBLIC_URL", "HYDRA_ADMIN_URL", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"];
+    let values: Vec<Option<String>> = NAMES.iter().map(|name| lookup(name)).collect();
+    match values.as_slice() {
+        [Some(public_url), Some(admin_url), Some(client_id), Some(client_secret)] => {
+            Ok(Some(HydraSettings {
+                public_url: public_url.clone(),
+                admin_url: admin_url.clone(),
+                client_id: client_id.clone(),
+                client_secret: client_secret.clone(),
+            }))
+        }
+        [None, None, None, None] => Ok(None),
+        _ => {
+            let missing: Vec<&str> =
+                NAMES.iter().zip(&values).filter(|(_, v)| v.is_none()).map(|(name, _)| *name).collect();
+            bail!("sign-in through Hydra needs all of {}: missing {}", NAMES.join(", "), missing.join(", "))
+        }
     }
 }
 
@@ -143,6 +178,21 @@ mod tests {
         assert!(secure_cookies("http://shop.example.com"));
         assert!(!secure_cookies("http://localhost:3000"));
         assert!(!secure_cookies("http://[::1]:3000/"));
+    }
+
+    #[test]
+    fn hydra_needs_all_four_settings() {
+        assert_eq!(settings(&[]).unwrap().hydra, None);
+        let err = settings(&[("HYDRA_PUBLIC_URL", "http://127.0.0.1:4444/")]).unwrap_err().to_string();
+        assert!(err.contains("missing HYDRA_ADMIN_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET"), "{err}");
+        let s = settings(&[
+            ("HYDRA_PUBLIC_URL", "http://127.0.0.1:4444/"),
+            ("HYDRA_ADMIN_URL", "http://127.0.0.1:4445"),
+            ("OIDC_CLIENT_ID", "storefront"),
+            ("OIDC_CLIENT_SECRET", "secret"),
+        ])
+        .unwrap();
+        assert_eq!(s.hydra.unwrap().public_url, "http://127.0.0.1:4444/");
     }
 
     #[test]

@@ -8,5 +8,7 @@ pub mod config;
 pub mod csrf;
 pub mod database;
 pub mod health;
+pub mod hydra;
+pub mod identity_provider;
 pub mod startup;
 pub mod telemetry;

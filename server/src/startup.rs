@@ -12,9 +12,9 @@ use app::{shell, App, SITE_NAME};
 use axum::http::{HeaderName, Request};
 use axum::middleware;
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{Extension, Router};
 use domain::Db;
-use leptos::prelude::LeptosOptions;
+use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
@@ -25,10 +25,13 @@ use tower_sessions::cookie::{time, SameSite};
 use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
+use crate::auth::hydra::{self, PageRenderer, RenderPage};
+use crate::auth::{local, SignInMode};
 use crate::config::{secure_cookies, Settings};
 use crate::csrf::{self, AppOrigin};
 use crate::database::Database;
-use crate::{auth, health};
+use crate::health;
+use crate::identity_provider::IdentityProvider;
 
 pub struct Application {
     listener: TcpListener,
@@ -49,7 +52,7 @@ impl Application {
         if settings.migrate_on_start || database.is_embedded() {
             database.migrate().await?;
         }
-        let mut site = SiteInfo { local_sign_in: true, demo_login: None };
+        let mut site = SiteInfo { local_sign_in: settings.hydra.is_none(), demo_login: None };
         if database.is_embedded() {
             if domain::seed::seed_demo(&database.owner).await? {
                 tracing::info!(email = domain::seed::DEMO_EMAIL, "seeded the demo store");
@@ -80,7 +83,11 @@ impl Application {
             site: Arc::new(site),
             client_ip_header: settings.client_ip_header.clone(),
         };
-        let router = router(state, settings, &public_url);
+        let mode = match &settings.hydra {
+            Some(hydra) => SignInMode::Hydra(Arc::new(IdentityProvider::new(hydra.clone(), &public_url)?)),
+            None => SignInMode::Local,
+        };
+        let router = router(state, settings, &public_url, mode);
         Ok(Application { listener, router, database, db })
     }
 
@@ -105,7 +112,7 @@ impl Application {
     }
 }
 
-fn router(state: AppState, settings: &Settings, public_url: &str) -> Router {
+fn router(state: AppState, settings: &Settings, public_url: &str, mode: SignInMode) -> Router {
     let session_store = PostgresStore::new(state.db.pool().clone())
         .with_schema_name("public")
         .and_then(|s| s.with_table_name("sessions"))
@@ -128,19 +135,46 @@ fn router(state: AppState, settings: &Settings, public_url: &str) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id))
         .layer(CatchPanicLayer::new());
 
-    let routes = generate_route_list(App);
-    Router::new()
+    let shell_with = {
+        let options = state.leptos_options.clone();
+        move || shell(options.clone())
+    };
+    let mut routes = generate_route_list(App);
+    let mut router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/login", get(auth::start_login))
-        .route("/auth/login", post(auth::local_sign_in))
-        .route("/auth/choose-store", post(auth::choose_store))
-        .route("/logout", post(auth::logout))
-        .leptos_routes(&state, routes, {
-            let options = state.leptos_options.clone();
-            move || shell(options.clone())
-        })
+        .route("/login", get(local::start_login))
+        .route("/auth/login", post(local::submit_sign_in))
+        .route("/auth/choose-store", post(local::choose_store))
+        .route("/logout", post(local::logout));
+    match &mode {
+        SignInMode::Local => {}
+        SignInMode::Hydra(provider) => {
+            // The sign-in page answers Hydra's `skip` before it renders, so it has a handler
+            // of its own that hands the rendering to Leptos.
+            routes.retain(|route| route.path() != "/auth/login");
+            let render = leptos_axum::render_app_async_with_context(
+                {
+                    let state = state.clone();
+                    move || provide_context(state.clone())
+                },
+                shell_with.clone(),
+            );
+            let render: RenderPage = Arc::new(move |request| render(request));
+            router = router
+                .route("/auth/login", get(hydra::login_page))
+                .route("/auth/login/cancel", post(hydra::cancel_login))
+                .route("/auth/consent", get(hydra::consent))
+                .route("/auth/callback", get(hydra::callback))
+                .route("/auth/logout", get(hydra::logout_challenge))
+                .layer(Extension(PageRenderer(render)))
+                .layer(Extension(provider.clone()));
+        }
+    }
+    router
+        .leptos_routes(&state, routes, shell_with)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(Extension(mode))
         .layer(middleware::from_fn_with_state(
             AppOrigin::from_public_url(public_url),
             csrf::refuse_cross_site,

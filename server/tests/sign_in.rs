@@ -108,7 +108,7 @@ async fn choosing_a_store_needs_a_sign_in() {
     let a = app.db.store("Alpha Goods").await;
     let response =
         app.visitor().post_form("/auth/choose-store", &[("tenant_id", &a.tenant.to_string())]).await;
-    assert_eq!(location(&response), "/auth/login");
+    assert_eq!(location(&response), "/login");
     let page = app.visitor().get("/auth/choose-store").await.text().await.unwrap();
     assert!(page.contains("sign in"));
 }

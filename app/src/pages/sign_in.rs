@@ -15,6 +15,11 @@ fn failure_message(code: &str, wait_minutes: Option<String>) -> String {
         "credentials" => "That email and password do not match an account. Check them and try again.".into(),
         "no-store" => "This account does not belong to any store yet.".into(),
         "invalid-email" => "Enter an email address like name@example.com.".into(),
+        "expired" => "This sign-in has expired or was already used. Start again.".into(),
+        "cancelled" => "Signing in was cancelled. Start again when you are ready.".into(),
+        "provider-unavailable" => {
+            "The sign-in service cannot be reached right now. Please try again in a moment.".into()
+        }
         "throttled" => {
             let minutes = wait_minutes
                 .filter(|m| m.chars().all(|c| c.is_ascii_digit()))
@@ -32,7 +37,6 @@ fn failure_message(code: &str, wait_minutes: Option<String>) -> String {
 pub fn SignInPage() -> impl IntoView {
     let query = use_query_map();
     let error = move || query.with(|q| q.get("error").map(|code| failure_message(&code, q.get("wait"))));
-    let email = move || query.with(|q| q.get("email")).unwrap_or_default();
     let info = Resource::new(|| (), |_| get_site_info());
 
     view! {
@@ -40,37 +44,70 @@ pub fn SignInPage() -> impl IntoView {
         <TopBar/>
         <main class="mx-auto max-w-md px-4 py-12">
             <h1 class="text-2xl font-semibold">"Sign in"</h1>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let info = info.await.unwrap_or_default();
-                    info.local_sign_in.then(|| view! {
-                        <p class="mt-4 rounded-md border border-sky-200 bg-sky-50 p-3 text-sm text-sky-900" data-testid="local-sign-in">
-                            "Local sign-in: no identity provider is configured, so this server checks passwords itself."
-                        </p>
-                    })
-                })}
-            </Suspense>
             {move || error().map(|message| view! {
                 <p id="sign-in-error" role="alert" class="mt-4 rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-800">
                     {message}
                 </p>
             })}
-            <form method="post" action="/auth/login" class="mt-6 space-y-4" aria-describedby=move || error().map(|_| "sign-in-error")>
-                <div>
-                    <label for="email" class="block text-sm font-medium">"Email"</label>
-                    <input id="email" name="email" type="email" autocomplete="username" required
-                        value=email
-                        class="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500"/>
-                </div>
-                <div>
-                    <label for="password" class="block text-sm font-medium">"Password"</label>
-                    <input id="password" name="password" type="password" autocomplete="current-password" required
-                        class="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500"/>
-                </div>
-                <button type="submit" class="w-full rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700 focus:outline-none focus:ring-2 focus:ring-indigo-500 focus:ring-offset-2">
-                    "Sign in"
-                </button>
-            </form>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let local = info.await.map(|info| info.local_sign_in).unwrap_or(true);
+                    let challenge = query.with_untracked(|q| q.get("login_challenge")).filter(|c| !c.is_empty());
+                    match (local, challenge) {
+                        (true, _) => view! {
+                            <p class="mt-4 rounded-md border border-sky-200 bg-sky-50 p-3 text-sm text-sky-900" data-testid="local-sign-in">
+                                "Local sign-in: no identity provider is configured, so this server checks passwords itself."
+                            </p>
+                            <SignInForm challenge=None/>
+                        }.into_any(),
+                        (false, Some(challenge)) => view! { <SignInForm challenge=Some(challenge)/> }.into_any(),
+                        // With an identity provider, passwords are checked only within a sign-in
+                        // it started.
+                        (false, None) => view! {
+                            <a href="/login" class="mt-6 inline-block rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700 focus:outline-none focus:ring-2 focus:ring-indigo-500 focus:ring-offset-2">
+                                "Start signing in"
+                            </a>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
         </main>
+    }
+}
+
+/// The email and password form; `challenge` is Hydra's login challenge, if Hydra sent the
+/// browser here (then the person may also cancel, which Hydra reports to the client).
+#[component]
+fn SignInForm(challenge: Option<String>) -> impl IntoView {
+    let query = use_query_map();
+    let email = move || query.with(|q| q.get("email")).unwrap_or_default();
+    let has_error = move || query.with(|q| q.get("error").is_some());
+    let hidden = challenge.clone().map(|c| view! { <input type="hidden" name="login_challenge" value=c/> });
+    let cancel = challenge.map(|c| view! {
+        <form method="post" action="/auth/login/cancel" class="mt-3">
+            <input type="hidden" name="login_challenge" value=c/>
+            <button type="submit" class="w-full rounded-md px-4 py-2 text-sm text-slate-600 hover:bg-slate-100 focus:outline-none focus:ring-2 focus:ring-indigo-500">
+                "Cancel"
+            </button>
+        </form>
+    });
+    view! {
+        <form method="post" action="/auth/login" class="mt-6 space-y-4" aria-describedby=move || has_error().then_some("sign-in-error")>
+            {hidden}
+            <div>
+                <label for="email" class="block text-sm font-medium">"Email"</label>
+                <input id="email" name="email" type="email" autocomplete="username" required value=email
+                    class="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500"/>
+            </div>
+            <div>
+                <label for="password" class="block text-sm font-medium">"Password"</label>
+                <input id="password" name="password" type="password" autocomplete="current-password" required
+                    class="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500"/>
+            </div>
+            <button type="submit" class="w-full rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700 focus:outline-none focus:ring-2 focus:ring-indigo-500 focus:ring-offset-2">
+                "Sign in"
+            </button>
+        </form>
+        {cancel}
     }
 }

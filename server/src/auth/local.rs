@@ -1,0 +1,164 @@
+//! Local sign-in (no identity provider configured): the sign-in page's form posts here and
+//! this server checks the password and starts the session itself.
+
+use app::session::{account_choosing_store, begin_store_choice, enter_store, sign_out, SignedIn};
+use app::state::AppState;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use domain::accounts;
+use domain::{TenantId, TenantScope};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::{back_to_form, check_password, hydra, Failure, SignInMode};
+use crate::client_address::ClientAddress;
+
+/// `GET /login`: starts signing in: our own sign-in page, or the authorization flow at Hydra.
+pub async fn start_login(Extension(mode): Extension<SignInMode>, session: Session) -> Response {
+    match mode {
+        SignInMode::Local => Redirect::to("/auth/login").into_response(),
+        SignInMode::Hydra(provider) => hydra::start_login(&provider, &session).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Credentials {
+    email: String,
+    password: String,
+    /// Present when Hydra sent the browser to the sign-in page.
+    login_challenge: Option<String>,
+}
+
+/// `POST /auth/login`: checks the credentials, then enters the member's store (local mode) or
+/// accepts Hydra's login request with it; with several stores, asks which one first.
+pub async fn submit_sign_in(
+    State(state): State<AppState>,
+    Extension(mode): Extension<SignInMode>,
+    session: Session,
+    ClientAddress(address): ClientAddress,
+    Form(form): Form<Credentials>,
+) -> Response {
+    let challenge = form.login_challenge.as_deref().filter(|c| !c.is_empty());
+    let back = |failure| back_to_form(failure, &form.email, challenge).into_response();
+    if let (SignInMode::Hydra(_), None) = (&mode, challenge) {
+        // Hydra mode signs in only within a flow Hydra started.
+        return Redirect::to("/login").into_response();
+    }
+    let account = match check_password(&state.db, &form.email, &form.password, &address).await {
+        Ok(account) => account,
+        Err(failure) => return back(failure),
+    };
+    let stores = match accounts::memberships(&state.db, account).await {
+        Ok(stores) => stores,
+        Err(error) => {
+            tracing::error!(%error, "could not list the account's stores");
+            return back(Failure::Unavailable);
+        }
+    };
+    match (stores.as_slice(), &mode, challenge) {
+        ([], ..) => back(Failure::NoStore),
+        ([only], SignInMode::Hydra(provider), Some(challenge)) => {
+            hydra::accept_login(provider, challenge, account, only.tenant_id, only.role).await
+        }
+        ([only], ..) => {
+            match enter_store(&session, SignedIn { account_id: account, tenant_id: only.tenant_id }).await {
+                Ok(()) => {
+                    tracing::info!(account = %account, tenant = %only.tenant_id, "signed in");
+                    Redirect::to("/").into_response()
+                }
+                Err(error) => {
+                    tracing::error!(%error, "could not start the session");
+                    back(Failure::Unavailable)
+                }
+            }
+        }
+        (_, _, challenge) => match begin_store_choice(&session, account).await {
+            Ok(()) => {
+                if let Some(challenge) = challenge {
+                    if let Err(error) = hydra::remember_login_challenge(&session, challenge).await {
+                        tracing::error!(%error, "could not keep the login challenge");
+                        return back(Failure::Unavailable);
+                    }
+                }
+                Redirect::to("/auth/choose-store").into_response()
+            }
+            Err(error) => {
+                tracing::error!(%error, "could not start the session");
+                back(Failure::Unavailable)
+            }
+        },
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StoreChoice {
+    tenant_id: i64,
+}
+
+/// `POST /auth/choose-store`: enters the chosen store, at sign-in or to switch stores. The
+/// membership is checked again; the session starts over under a new id (local mode and
+/// switching), or Hydra's pending login request is accepted with the store.
+pub async fn choose_store(
+    State(state): State<AppState>,
+    Extension(mode): Extension<SignInMode>,
+    session: Session,
+    Form(choice): Form<StoreChoice>,
+) -> Response {
+    let failed = |code: &str| Redirect::to(&format!("/auth/choose-store?error={code}")).into_response();
+    let account = match account_choosing_store(&session).await {
+        Ok(Some(account)) => account,
+        Ok(None) => return Redirect::to("/login").into_response(),
+        Err(error) => {
+            tracing::error!(%error, "could not read the session");
+            return failed("unavailable");
+        }
+    };
+    let tenant = TenantId::new(choice.tenant_id);
+    let scope = match TenantScope::for_member(&state.db, account, tenant).await {
+        Ok(scope) => scope,
+        Err(domain::Error::NotFound) => {
+            tracing::warn!(account = %account, tenant = %tenant, "refused to enter a store the account is not in");
+            return failed("not-a-member");
+        }
+        Err(error) => {
+            tracing::error!(%error, "could not check the membership");
+            return failed("unavailable");
+        }
+    };
+    if let SignInMode::Hydra(provider) = &mode {
+        match hydra::take_login_challenge(&session).await {
+            Ok(Some(challenge)) => {
+                return hydra::accept_login(provider, &challenge, account, tenant, scope.role()).await
+            }
+            Ok(None) => {}
+            Err(error) => {
+                tracing::error!(%error, "could not read the session");
+                return failed("unavailable");
+            }
+        }
+    }
+    if let Err(error) = enter_store(&session, SignedIn { account_id: account, tenant_id: tenant }).await {
+        tracing::error!(%error, "could not start the session");
+        return failed("unavailable");
+    }
+    tracing::info!(account = %account, tenant = %tenant, "entered a store");
+    Redirect::to("/").into_response()
+}
+
+/// `POST /logout`: ends our session, and in Hydra mode the provider's too (RP-initiated logout).
+pub async fn logout(Extension(mode): Extension<SignInMode>, session: Session) -> Response {
+    let id_token = match &mode {
+        SignInMode::Hydra(_) => hydra::id_token(&session).await,
+        SignInMode::Local => None,
+    };
+    if let Err(error) = sign_out(&session).await {
+        tracing::error!(%error, "could not end the session");
+    }
+    match (mode, id_token) {
+        (SignInMode::Hydra(provider), Some(id_token)) => {
+            Redirect::to(&provider.logout_url(&id_token)).into_response()
+        }
+        _ => Redirect::to("/").into_response(),
+    }
+}

@@ -1,0 +1,114 @@
+//! Signing in and out. Two modes share the sign-in page, the password check and the store
+//! choice: local (no identity provider configured: this server sets the session itself) and
+//! Hydra (this server is Hydra's login and consent provider and an OIDC client of it).
+
+pub mod hydra;
+pub mod local;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::response::Redirect;
+use domain::accounts::{self, Email};
+use domain::rate_limits::{self, LimitedAction};
+use domain::{AccountId, Db};
+
+use crate::identity_provider::IdentityProvider;
+
+/// How people sign in here.
+#[derive(Clone)]
+pub enum SignInMode {
+    Local,
+    Hydra(Arc<IdentityProvider>),
+}
+
+/// Why a sign-in attempt failed; `code` is what the sign-in page explains.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    InvalidEmail,
+    Throttled(Duration),
+    Credentials,
+    NoStore,
+    Unavailable,
+}
+
+impl Failure {
+    fn code(self) -> &'static str {
+        match self {
+            Failure::InvalidEmail => "invalid-email",
+            Failure::Throttled(_) => "throttled",
+            Failure::Credentials => "credentials",
+            Failure::NoStore => "no-store",
+            Failure::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// Back to the sign-in form with why it failed, the email as typed and, in Hydra mode, the
+/// login challenge, so the person can try again within the same sign-in.
+pub fn back_to_form(failure: Failure, email: &str, login_challenge: Option<&str>) -> Redirect {
+    let minutes = match failure {
+        Failure::Throttled(wait) => Some(wait.as_secs().div_ceil(60).max(1).to_string()),
+        _ => None,
+    };
+    let mut query = vec![("error", failure.code()), ("email", email.trim())];
+    if let Some(minutes) = &minutes {
+        query.push(("wait", minutes));
+    }
+    if let Some(challenge) = login_challenge {
+        query.push(("login_challenge", challenge));
+    }
+    let query = serde_urlencoded::to_string(query).unwrap_or_default();
+    Redirect::to(&format!("/auth/login?{query}"))
+}
+
+/// Checks an email and password, within the failed-attempt limits per email and per client
+/// address. Unknown emails are limited and answered exactly like known ones.
+pub async fn check_password(
+    db: &Db,
+    email: &str,
+    password: &str,
+    address: &str,
+) -> Result<AccountId, Failure> {
+    let email = Email::parse(email).map_err(|_| Failure::InvalidEmail)?;
+    let buckets = [
+        (LimitedAction::FailedSignInPerAccount, email.as_str()),
+        (LimitedAction::FailedSignInPerAddress, address),
+    ];
+    for (action, key) in buckets {
+        match rate_limits::wait_time(db, action, key).await {
+            Ok(None) => {}
+            Ok(Some(wait)) => {
+                tracing::warn!(action = action.name(), %address, "sign-in refused: too many failed attempts");
+                return Err(Failure::Throttled(wait));
+            }
+            Err(error) => {
+                tracing::error!(%error, "could not read the sign-in limits");
+                return Err(Failure::Unavailable);
+            }
+        }
+    }
+    match accounts::authenticate(db, &email, password).await {
+        Ok(Some(account)) => {
+            if let Err(error) =
+                rate_limits::reset(db, LimitedAction::FailedSignInPerAccount, email.as_str()).await
+            {
+                tracing::warn!(%error, "could not clear the account's failed sign-ins");
+            }
+            Ok(account)
+        }
+        Ok(None) => {
+            tracing::info!(%address, "sign-in refused: wrong email or password");
+            for (action, key) in buckets {
+                if let Err(error) = rate_limits::record(db, action, key).await {
+                    tracing::error!(%error, "could not record a failed sign-in");
+                }
+            }
+            Err(Failure::Credentials)
+        }
+        Err(error) => {
+            tracing::error!(%error, "sign-in failed");
+            Err(Failure::Unavailable)
+        }
+    }
+}
