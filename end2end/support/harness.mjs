@@ -1,6 +1,6 @@
 // Starts the real `storefront serve` on the embedded default (a private PostgreSQL cluster in
 // a fresh folder) and a headless Chromium driven by playwright-core.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -10,7 +10,7 @@ import { chromium } from 'playwright-core';
 
 const BIN = process.env.STOREFRONT_BIN ?? 'target/debug/storefront';
 
-async function freePort() {
+export async function freePort() {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -35,18 +35,21 @@ async function waitUntilReady(base, proc, output) {
   throw new Error(`storefront did not become ready:\n${output.join('')}`);
 }
 
-/** Runs `storefront serve` with its data under `dataDir` (a new folder unless given). */
-export async function startServer({ dataDir } = {}) {
+/**
+ * Runs `storefront serve` with its data under `dataDir` (a new folder unless given), on `port`
+ * (a free one unless given), with `env` added to its environment.
+ */
+export async function startServer({ dataDir, port, env = {} } = {}) {
   if (!dataDir) {
     dataDir = await mkdtemp(join(tmpdir(), 'storefront-e2e-'));
     // When the tests run as root, PostgreSQL runs as the postgres user and must reach it.
     await chmod(dataDir, 0o755);
   }
-  const port = await freePort();
+  port ??= await freePort();
   const base = `http://127.0.0.1:${port}`;
   const output = [];
   const proc = spawn(BIN, ['serve'], {
-    env: { ...process.env, DATABASE_URL: '', STOREFRONT_DATA_DIR: dataDir, LISTEN_ADDR: `127.0.0.1:${port}`, RUST_LOG: 'info' },
+    env: { ...process.env, DATABASE_URL: '', STOREFRONT_DATA_DIR: dataDir, LISTEN_ADDR: `127.0.0.1:${port}`, RUST_LOG: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   proc.stdout.on('data', (chunk) => output.push(chunk.toString()));
@@ -63,6 +66,11 @@ export async function startServer({ dataDir } = {}) {
         await once(proc, 'exit');
       }
       return proc.exitCode;
+    },
+    /** Runs SQL as the owner of the server's embedded database (test data set-up). */
+    sql(statement) {
+      return execFileSync('psql', ['-h', join(dataDir, 'postgres', 'pgdata'), '-U', 'storefront', '-d', 'storefront',
+        '-v', 'ON_ERROR_STOP=1', '-qtAc', statement], { encoding: 'utf8' }).trim();
     },
     async remove() {
       await this.stop();

@@ -1,0 +1,126 @@
+// Sign-in through the identity provider (Hydra mode), in a real browser: a certified OpenID
+// Provider stands in for Hydra behind Hydra's admin API, and the app is configured exactly as
+// for Hydra (HYDRA_PUBLIC_URL, HYDRA_ADMIN_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { DEMO, freePort, launchBrowser, startServer } from '../support/harness.mjs';
+import { startHydraStandIn } from '../support/hydra-standin.mjs';
+
+const MULTI = { email: 'multi@storefront.test', password: DEMO.password };
+
+describe('sign-in through Hydra', () => {
+  let hydra;
+  let server;
+  let browser;
+
+  before(async () => {
+    const [appPort, publicPort, adminPort] = [await freePort(), await freePort(), await freePort()];
+    const clientSecret = randomBytes(16).toString('hex');
+    hydra = await startHydraStandIn({
+      appBase: `http://127.0.0.1:${appPort}`, publicPort, adminPort, clientId: 'storefront', clientSecret,
+    });
+    server = await startServer({
+      port: appPort,
+      env: {
+        HYDRA_PUBLIC_URL: hydra.issuer,
+        HYDRA_ADMIN_URL: hydra.adminUrl,
+        OIDC_CLIENT_ID: 'storefront',
+        OIDC_CLIENT_SECRET: clientSecret,
+      },
+    });
+    // A person in two stores: a viewer of the demo store and the owner of a second one.
+    server.sql(`
+      WITH a AS (INSERT INTO accounts (email, password_hash)
+                 SELECT '${MULTI.email}', password_hash FROM accounts WHERE email = '${DEMO.email}' RETURNING id),
+           t AS (INSERT INTO tenants (name, slug, plan_id) VALUES ('Second Store', 'second', 'free') RETURNING id),
+           s AS (INSERT INTO tenant_slugs (slug, tenant_id) SELECT 'second', id FROM t)
+      INSERT INTO memberships (tenant_id, account_id, role)
+      SELECT t.id, a.id, 'owner' FROM t, a
+      UNION ALL
+      SELECT (SELECT tenant_id FROM tenant_slugs WHERE slug = 'demo'), a.id, 'viewer' FROM a`);
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.remove();
+    await hydra?.stop();
+    assert.deepEqual(hydra?.contractErrors ?? [], [], 'the app and the stand-in kept to Hydra\'s API');
+  });
+
+  async function startAt(page) {
+    await page.goto(`${server.base}/login`);
+    await page.waitForURL((url) => url.pathname === '/auth/login' && url.searchParams.has('login_challenge'));
+  }
+
+  async function submit(page, { email, password }) {
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  test('signing in lands in the right store, and a wrong password can be corrected', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await startAt(page);
+    assert.equal(await page.getByTestId('local-sign-in').count(), 0, 'the local sign-in banner shows in Hydra mode');
+    const challenge = new URL(page.url()).searchParams.get('login_challenge');
+
+    await submit(page, { email: DEMO.email, password: 'not-the-password' });
+    await page.waitForURL((url) => url.searchParams.get('error') === 'credentials');
+    assert.match(await page.getByRole('alert').innerText(), /do not match an account/);
+    assert.equal(await page.getByLabel('Email').inputValue(), DEMO.email, 'the email typed was lost');
+    assert.equal(new URL(page.url()).searchParams.get('login_challenge'), challenge, 'the sign-in was restarted');
+
+    await submit(page, DEMO);
+    await page.waitForURL(`${server.base}/`);
+    assert.equal(await page.getByTestId('store-name').innerText(), 'Demo Store');
+    await context.close();
+  });
+
+  test('a person with two stores picks one', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await startAt(page);
+    await submit(page, MULTI);
+    await page.waitForURL(`${server.base}/auth/choose-store`);
+    await page.getByRole('button', { name: /Second Store/ }).click();
+    await page.waitForURL(`${server.base}/`);
+    assert.equal(await page.getByTestId('store-name').innerText(), 'Second Store');
+    await context.close();
+  });
+
+  test('a remembered sign-in skips the form, and logout ends both sessions', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await startAt(page);
+    await submit(page, DEMO);
+    await page.waitForURL(`${server.base}/`);
+
+    // The provider remembers the person (Hydra's `skip`): straight back into the store.
+    await page.goto(`${server.base}/login`);
+    await page.waitForURL(`${server.base}/`);
+    assert.equal(await page.getByTestId('store-name').innerText(), 'Demo Store');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    // Back from the provider's logout, which echoes the logout request's `state`.
+    await page.waitForURL((url) => url.origin === server.base && url.pathname === '/' && url.searchParams.has('state'));
+    assert.match(await page.content(), /Run your store from one place/);
+
+    // Both sessions are gone: signing in asks for the password again.
+    await startAt(page);
+    assert.equal(await page.getByLabel('Password').count(), 1);
+    await context.close();
+  });
+
+  test('cancelling ends the sign-in with a clear message', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await startAt(page);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.waitForURL((url) => url.pathname === '/auth/login' && url.searchParams.get('error') === 'cancelled');
+    assert.match(await page.getByRole('alert').innerText(), /cancelled/);
+    await context.close();
+  });
+});
