@@ -18,11 +18,26 @@ use crate::state::AppState;
 const SIGNED_IN: &str = "signed_in";
 const CHOOSING_STORE: &str = "choosing_store";
 
-/// Who is signed in, and to which store.
+/// Who is signed in, to which store, and since when.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedIn {
     pub account_id: AccountId,
     pub tenant_id: TenantId,
+    /// When the person last proved who they are (unix seconds). Switching stores keeps it:
+    /// a session ends this long after signing in, however busy it is.
+    pub authenticated_at: i64,
+}
+
+impl SignedIn {
+    /// Just authenticated.
+    pub fn now(account_id: AccountId, tenant_id: TenantId) -> SignedIn {
+        SignedIn { account_id, tenant_id, authenticated_at: chrono::Utc::now().timestamp() }
+    }
+
+    /// Whether the session has outlived `max_age` since authenticating, at `now` (unix seconds).
+    pub fn is_expired(&self, now: i64, max_age: std::time::Duration) -> bool {
+        now.saturating_sub(self.authenticated_at) >= i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX)
+    }
 }
 
 /// Starts a signed-in session under a new id (the old id may have been seen by someone else).
@@ -51,12 +66,33 @@ pub async fn account_choosing_store(
     Ok(session.get::<SignedIn>(SIGNED_IN).await?.map(|signed_in| signed_in.account_id))
 }
 
-/// Enters a store the account was just checked to belong to: a new session id, a new scope.
-pub async fn enter_store(
+/// After the person proved who they are: a session in the store under a new id, and the
+/// absolute expiry starts over.
+pub async fn sign_in_to_store(
     session: &Session,
-    signed_in: SignedIn,
+    account: AccountId,
+    tenant: TenantId,
 ) -> Result<(), tower_sessions::session::Error> {
     session.remove::<AccountId>(CHOOSING_STORE).await?;
+    sign_in(session, SignedIn::now(account, tenant)).await
+}
+
+/// Enters a store chosen from the list, which the account was just checked to belong to: a new
+/// session id, a new scope. Choosing at sign-in starts the absolute expiry; switching stores
+/// later keeps it.
+pub async fn enter_chosen_store(
+    session: &Session,
+    account: AccountId,
+    tenant: TenantId,
+) -> Result<(), tower_sessions::session::Error> {
+    let choosing_at_sign_in = session.remove::<AccountId>(CHOOSING_STORE).await?.is_some();
+    let current = session.get::<SignedIn>(SIGNED_IN).await?;
+    let signed_in = match current {
+        Some(current) if !choosing_at_sign_in && current.account_id == account => {
+            SignedIn { tenant_id: tenant, ..current }
+        }
+        _ => SignedIn::now(account, tenant),
+    };
     sign_in(session, signed_in).await
 }
 
@@ -103,17 +139,22 @@ impl FromRequestParts<AppState> for CurrentStore {
         // Owned values only: the future must be `Send` for every lifetime of the request.
         let session = parts.extensions.get::<Session>().cloned();
         let db = state.db.clone();
+        let max_age = state.session_max_age;
         async move {
             let Some(session) = session else {
                 tracing::error!("the session layer is missing");
                 return Err(ScopeRejection::Unavailable);
             };
-            resolve_scope(session, db).await.map(CurrentStore)
+            resolve_scope(session, db, max_age).await.map(CurrentStore)
         }
     }
 }
 
-async fn resolve_scope(session: Session, db: domain::Db) -> Result<TenantScope, ScopeRejection> {
+async fn resolve_scope(
+    session: Session,
+    db: domain::Db,
+    max_age: std::time::Duration,
+) -> Result<TenantScope, ScopeRejection> {
     let signed_in: SignedIn = match session.get(SIGNED_IN).await {
         Ok(Some(signed_in)) => signed_in,
         Ok(None) => return Err(ScopeRejection::SignedOut),
@@ -122,6 +163,11 @@ async fn resolve_scope(session: Session, db: domain::Db) -> Result<TenantScope, 
             return Err(ScopeRejection::Unavailable);
         }
     };
+    if signed_in.is_expired(chrono::Utc::now().timestamp(), max_age) {
+        tracing::info!(account = %signed_in.account_id, "session reached its absolute expiry: signing out");
+        let _ = session.flush().await;
+        return Err(ScopeRejection::SignedOut);
+    }
     match TenantScope::for_member(&db, signed_in.account_id, signed_in.tenant_id).await {
         Ok(scope) => Ok(scope),
         Err(domain::Error::NotFound) => {
@@ -165,4 +211,21 @@ pub fn boxed<'a, T>(
     future: impl std::future::Future<Output = T> + Send + 'a,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>> {
     Box::pin(future)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn a_session_expires_a_fixed_time_after_signing_in() {
+        let signed_in =
+            SignedIn { account_id: AccountId::new(1), tenant_id: TenantId::new(2), authenticated_at: 1_000 };
+        let day = Duration::from_secs(86_400);
+        assert!(!signed_in.is_expired(1_000, day));
+        assert!(!signed_in.is_expired(1_000 + 86_399, day));
+        assert!(signed_in.is_expired(1_000 + 86_400, day));
+        assert!(signed_in.is_expired(i64::MAX, day));
+    }
 }

@@ -14,6 +14,8 @@ pub struct AppState {
     pub site: Arc<SiteInfo>,
     /// Behind a proxy, the header holding the client's address (`CLIENT_IP_HEADER`).
     pub client_ip_header: Option<axum::http::HeaderName>,
+    /// A session ends this long after signing in, however active (`SESSION_MAX_HOURS`).
+    pub session_max_age: std::time::Duration,
 }
 
 impl FromRef<AppState> for LeptosOptions {

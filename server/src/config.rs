@@ -25,6 +25,7 @@ pub struct Settings {
     pub site_root: String,
     pub log_format: LogFormat,
     pub session_idle_minutes: i64,
+    pub session_max_hours: u64,
     /// Behind a proxy: the header whose last address is the client's (e.g. `x-forwarded-for`).
     pub client_ip_header: Option<axum::http::HeaderName>,
     /// Sign-in through Hydra; `None` is local sign-in.
@@ -81,6 +82,7 @@ impl Settings {
             site_root: lookup("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             log_format,
             session_idle_minutes: parse_or(&lookup, "SESSION_IDLE_MINUTES", 12 * 60)?,
+            session_max_hours: parse_or(&lookup, "SESSION_MAX_HOURS", 7 * 24)?,
             client_ip_header: lookup("CLIENT_IP_HEADER")
                 .map(|name| {
                     name.parse().with_context(|| format!("CLIENT_IP_HEADER={name:?} is not a header name"))

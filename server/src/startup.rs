@@ -82,6 +82,7 @@ impl Application {
             db: db.clone(),
             site: Arc::new(site),
             client_ip_header: settings.client_ip_header.clone(),
+            session_max_age: Duration::from_secs(settings.session_max_hours * 3600),
         };
         let mode = match &settings.hydra {
             Some(hydra) => SignInMode::Hydra(Arc::new(IdentityProvider::new(hydra.clone(), &public_url)?)),

@@ -112,3 +112,19 @@ async fn choosing_a_store_needs_a_sign_in() {
     let page = app.visitor().get("/auth/choose-store").await.text().await.unwrap();
     assert!(page.contains("sign in"));
 }
+
+#[tokio::test]
+async fn a_session_ends_at_its_absolute_expiry_however_active() {
+    let app = TestApp::spawn_with(&[("SESSION_MAX_HOURS", "0")]).await;
+    let store = app.db.store("Corner Shop").await;
+    let visitor = app.visitor();
+    assert_eq!(location(&visitor.sign_in(&store.owner_email, TEST_PASSWORD).await), "/");
+    let html = visitor.get("/").await.text().await.unwrap();
+    assert!(!html.contains("Corner Shop"), "an expired session still reached the store");
+    assert!(html.contains("Run your store from one place"));
+
+    // The same person, with the default limit, stays signed in.
+    let app = TestApp::spawn().await;
+    let (_, visitor) = app.signed_in_store("Corner Shop").await;
+    assert!(visitor.get("/").await.text().await.unwrap().contains("Corner Shop"));
+}

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use app::session::{enter_store, SignedIn};
+use app::session::{sign_in_to_store, sign_out};
 use app::state::AppState;
 use axum::body::Body;
 use axum::extract::{Query, Request, State};
@@ -256,8 +256,7 @@ pub async fn callback(
         tracing::warn!(%error, account = %verified.account, tenant = %verified.tenant, "signed in to a store without membership");
         return sign_in_failed("no-store");
     }
-    let signed_in = SignedIn { account_id: verified.account, tenant_id: verified.tenant };
-    let started = enter_store(&session, signed_in).await;
+    let started = sign_in_to_store(&session, verified.account, verified.tenant).await;
     if let Err(error) = started.and(session.insert(ID_TOKEN, &verified.id_token).await) {
         tracing::error!(%error, "could not start the session");
         return sign_in_failed("unavailable");
@@ -278,7 +277,7 @@ pub async fn logout_challenge(
     session: Session,
     Query(query): Query<LogoutQuery>,
 ) -> Response {
-    if let Err(error) = app::session::sign_out(&session).await {
+    if let Err(error) = sign_out(&session).await {
         tracing::error!(%error, "could not end the session");
     }
     match provider.admin.accept_logout(&query.logout_challenge).await {

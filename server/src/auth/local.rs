@@ -1,7 +1,9 @@
 //! Local sign-in (no identity provider configured): the sign-in page's form posts here and
 //! this server checks the password and starts the session itself.
 
-use app::session::{account_choosing_store, begin_store_choice, enter_store, sign_out, SignedIn};
+use app::session::{
+    account_choosing_store, begin_store_choice, enter_chosen_store, sign_in_to_store, sign_out,
+};
 use app::state::AppState;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -61,18 +63,16 @@ pub async fn submit_sign_in(
         ([only], SignInMode::Hydra(provider), Some(challenge)) => {
             hydra::accept_login(provider, challenge, account, only.tenant_id, only.role).await
         }
-        ([only], ..) => {
-            match enter_store(&session, SignedIn { account_id: account, tenant_id: only.tenant_id }).await {
-                Ok(()) => {
-                    tracing::info!(account = %account, tenant = %only.tenant_id, "signed in");
-                    Redirect::to("/").into_response()
-                }
-                Err(error) => {
-                    tracing::error!(%error, "could not start the session");
-                    back(Failure::Unavailable)
-                }
+        ([only], ..) => match sign_in_to_store(&session, account, only.tenant_id).await {
+            Ok(()) => {
+                tracing::info!(account = %account, tenant = %only.tenant_id, "signed in");
+                Redirect::to("/").into_response()
             }
-        }
+            Err(error) => {
+                tracing::error!(%error, "could not start the session");
+                back(Failure::Unavailable)
+            }
+        },
         (_, _, challenge) => match begin_store_choice(&session, account).await {
             Ok(()) => {
                 if let Some(challenge) = challenge {
@@ -138,7 +138,7 @@ pub async fn choose_store(
             }
         }
     }
-    if let Err(error) = enter_store(&session, SignedIn { account_id: account, tenant_id: tenant }).await {
+    if let Err(error) = enter_chosen_store(&session, account, tenant).await {
         tracing::error!(%error, "could not start the session");
         return failed("unavailable");
     }

@@ -23,13 +23,25 @@ pub struct Visitor {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(&[]).await
+    }
+
+    /// With settings of its own (`("SESSION_MAX_HOURS", "0")`, say) over the test defaults.
+    pub async fn spawn_with(overrides: &[(&str, &str)]) -> TestApp {
         let db = TestDb::new().await;
-        let settings = Settings::from_lookup(|key| match key {
-            "LISTEN_ADDR" => Some("127.0.0.1:0".into()),
-            "MIGRATE_ON_START" => Some("false".into()),
-            // Each visitor gets an address of its own, so per-address limits do not mix tests.
-            "CLIENT_IP_HEADER" => Some("x-forwarded-for".into()),
-            _ => None,
+        let overrides: Vec<(String, String)> =
+            overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let settings = Settings::from_lookup(|key| {
+            if let Some((_, value)) = overrides.iter().find(|(k, _)| k == key) {
+                return Some(value.clone());
+            }
+            match key {
+                "LISTEN_ADDR" => Some("127.0.0.1:0".into()),
+                "MIGRATE_ON_START" => Some("false".into()),
+                // Each visitor gets an address of its own, so per-address limits do not mix tests.
+                "CLIENT_IP_HEADER" => Some("x-forwarded-for".into()),
+                _ => None,
+            }
         })
         .expect("test settings");
         let database =
