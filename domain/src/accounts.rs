@@ -35,6 +35,71 @@ impl Email {
     }
 }
 
+/// The rules for a new password, in words, for forms to show before submitting.
+pub const PASSWORD_RULES: &str =
+    "At least 12 characters. Long phrases are good; your email address and very common passwords are not accepted.";
+
+const MIN_PASSWORD_CHARS: usize = 12;
+const MAX_PASSWORD_CHARS: usize = 128;
+/// The most used passwords of at least 12 characters; a real deployment may add a breach list.
+const COMMON_PASSWORDS: &[&str] = &[
+    "123456789012",
+    "password1234",
+    "qwertyuiopas",
+    "111111111111",
+    "123123123123",
+    "passwordpassword",
+    "iloveyou1234",
+    "qwerty123456",
+    "1q2w3e4r5t6y",
+    "abcdefghijkl",
+    "letmeinletmein",
+    "administrator",
+];
+
+/// A password that follows the rules, for setting (not for checking a sign-in: old passwords
+/// are checked as they are).
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewPassword(String);
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(..)")
+    }
+}
+
+impl NewPassword {
+    pub fn parse(password: &str, email: &Email) -> Result<NewPassword, Error> {
+        let chars = password.chars().count();
+        let lower = password.to_lowercase();
+        let local_part = email.as_str().split('@').next().unwrap_or_default();
+        // A short local part ("al") would refuse too much by accident.
+        let mentions_email =
+            lower.contains(email.as_str()) || (local_part.chars().count() >= 4 && lower.contains(local_part));
+        let problem = if chars < MIN_PASSWORD_CHARS {
+            Some(format!("Use at least {MIN_PASSWORD_CHARS} characters."))
+        } else if chars > MAX_PASSWORD_CHARS {
+            Some(format!("Use at most {MAX_PASSWORD_CHARS} characters."))
+        } else if password.chars().all(|c| password.starts_with(c)) {
+            Some("Use more than one repeated character.".into())
+        } else if mentions_email {
+            Some("Do not use your email address in your password.".into())
+        } else if COMMON_PASSWORDS.contains(&lower.as_str()) {
+            Some("That password is too common. Choose another.".into())
+        } else {
+            None
+        };
+        match problem {
+            Some(problem) => Err(Error::Invalid(problem)),
+            None => Ok(NewPassword(password.to_owned())),
+        }
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A store the account belongs to, as shown when choosing one.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct StoreMembership {
@@ -88,6 +153,28 @@ mod tests {
     #[test]
     fn emails_are_normalised() {
         assert_eq!(Email::parse("  Ann@Example.COM ").unwrap().as_str(), "ann@example.com");
+    }
+
+    #[test]
+    fn new_passwords_follow_the_rules() {
+        let email = Email::parse("annika@example.com").unwrap();
+        assert!(NewPassword::parse("correct horse battery", &email).is_ok());
+        for (bad, why) in [
+            ("short one", "at least 12"),
+            ("aaaaaaaaaaaaaaaa", "repeated"),
+            ("annika@example.com!!", "email"),
+            ("my-annika-password", "email"),
+            ("Password1234", "too common"),
+        ] {
+            let message = NewPassword::parse(bad, &email).unwrap_err().to_string();
+            assert!(message.contains(why), "{bad:?}: {message}");
+        }
+        assert!(NewPassword::parse(&"x".repeat(64).replace("xx", "xy"), &email).is_ok());
+        assert!(NewPassword::parse(&"ab".repeat(65), &email).unwrap_err().to_string().contains("at most"));
+        assert_eq!(
+            format!("{:?}", NewPassword::parse("correct horse battery", &email).unwrap()),
+            "NewPassword(..)"
+        );
     }
 
     #[test]
