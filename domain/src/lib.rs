@@ -10,6 +10,7 @@ pub mod db;
 pub mod embedded;
 pub mod error;
 pub mod figures;
+pub mod orders;
 pub mod password;
 pub mod rate_limits;
 pub mod seed;
@@ -35,6 +36,8 @@ mod futures_are_send {
         assert_send(db.begin_tenant(scope));
         assert_send(TenantScope::for_member(db, scope.account_id(), scope.tenant_id()));
         assert_send(figures::store_overview(db, scope, figures::Period::Last7Days));
+        assert_send(orders::list(db, scope, &orders::OrderFilter::default(), 1));
+        assert_send(orders::detail(db, scope, 1));
         assert_send(accounts::authenticate(db, email, ""));
         assert_send(accounts::memberships(db, scope.account_id()));
         let action = rate_limits::LimitedAction::FailedSignInPerAccount;

@@ -105,6 +105,33 @@ impl TestDb {
         TestStore { tenant, owner, owner_email: email }
     }
 
+    /// Gives a store `count` orders of one customer, each with two lines (2 × 5.00 and 1 × 7.50,
+    /// so 17.50 in all); order n (0-based) is placed n hours ago with status `statuses[n % len]`.
+    /// Returns the order ids, newest first.
+    pub async fn add_orders(&self, tenant: TenantId, count: i64, statuses: &[&str]) -> Vec<i64> {
+        let statuses: Vec<String> = statuses.iter().map(|s| s.to_string()).collect();
+        sqlx::query_scalar(
+            "WITH c AS (INSERT INTO customers (tenant_id, name, email)
+                        VALUES ($1, 'Ada Okafor', 'ada-' || gen_random_uuid() || '@example.test') RETURNING id),
+                  p AS (INSERT INTO products (tenant_id, name, sku, price_cents)
+                        VALUES ($1, 'Linen Tote', 'TOTE-' || gen_random_uuid(), 500),
+                               ($1, 'Walnut Tray', 'TRAY-' || gen_random_uuid(), 750) RETURNING id, price_cents),
+                  o AS (INSERT INTO orders (tenant_id, customer_id, status, total_cents, created_at)
+                        SELECT $1, c.id, $3[1 + (n % cardinality($3))], 1750, now() - n * interval '1 hour'
+                        FROM c, generate_series(0, $2 - 1) AS n RETURNING id, created_at),
+                  i AS (INSERT INTO order_items (tenant_id, order_id, product_id, quantity, unit_price_cents)
+                        SELECT $1, o.id, p.id, CASE WHEN p.price_cents = 500 THEN 2 ELSE 1 END, p.price_cents
+                        FROM o, p)
+             SELECT id FROM o ORDER BY created_at DESC, id DESC",
+        )
+        .bind(tenant)
+        .bind(count)
+        .bind(&statuses)
+        .fetch_all(&self.owner)
+        .await
+        .expect("insert orders")
+    }
+
     pub async fn account(&self, email: &str, password: &str) -> AccountId {
         sqlx::query_scalar("INSERT INTO accounts (email, password_hash) VALUES ($1, $2) RETURNING id")
             .bind(email)
