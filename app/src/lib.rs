@@ -5,6 +5,7 @@ pub mod components;
 pub mod error;
 pub mod figures;
 pub mod format;
+pub mod orders;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod session;
@@ -16,9 +17,11 @@ pub mod stores;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{SsrMode, StaticSegment};
+use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
-use crate::pages::{choose_store::ChooseStorePage, home::HomePage, not_found::NotFound, sign_in::SignInPage};
+use crate::pages::choose_store::ChooseStorePage;
+use crate::pages::orders::{OrderPage, OrdersPage};
+use crate::pages::{home::HomePage, not_found::NotFound, sign_in::SignInPage};
 
 /// The name of the compiled site files (`/pkg/storefront.js`, `.wasm`, `.css`).
 pub const SITE_NAME: &str = "storefront";
@@ -53,6 +56,8 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("auth"), StaticSegment("login")) view=SignInPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("auth"), StaticSegment("choose-store")) view=ChooseStorePage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("orders") view=OrdersPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("orders"), ParamSegment("id")) view=OrderPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

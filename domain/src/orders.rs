@@ -96,6 +96,7 @@ pub struct OrderPage {
     pub matching: i64,
     pub page: i64,
     pub pages: i64,
+    pub store_name: String,
     pub currency: String,
 }
 
@@ -134,9 +135,9 @@ pub async fn list(db: &Db, scope: &TenantScope, filter: &OrderFilter, page: i64)
     .bind((page - 1) * PAGE_SIZE)
     .fetch_all(&mut *tx)
     .await?;
-    let currency = store_currency(&mut tx).await?;
+    let (store_name, currency) = store_labels(&mut tx).await?;
     tx.commit().await?;
-    Ok(OrderPage { orders, matching, page, pages, currency })
+    Ok(OrderPage { orders, matching, page, pages, store_name, currency })
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
@@ -159,6 +160,8 @@ pub struct OrderDetail {
     pub customer_email: String,
     #[sqlx(skip)]
     pub lines: Vec<OrderLine>,
+    #[sqlx(skip)]
+    pub store_name: String,
     #[sqlx(skip)]
     pub currency: String,
 }
@@ -190,14 +193,15 @@ pub async fn detail(db: &Db, scope: &TenantScope, order_id: i64) -> Result<Order
     .bind(order_id)
     .fetch_all(&mut *tx)
     .await?;
-    order.currency = store_currency(&mut tx).await?;
+    (order.store_name, order.currency) = store_labels(&mut tx).await?;
     tx.commit().await?;
     Ok(order)
 }
 
-async fn store_currency(tx: &mut crate::TenantTx) -> Result<String, Error> {
+/// The store's name and currency, for pages that show amounts.
+async fn store_labels(tx: &mut crate::TenantTx) -> Result<(String, String), Error> {
     let tenant = tx.tenant_id();
-    Ok(sqlx::query_scalar("SELECT currency FROM tenants WHERE id = $1")
+    Ok(sqlx::query_as("SELECT name, currency FROM tenants WHERE id = $1")
         .bind(tenant)
         .fetch_one(&mut **tx)
         .await?)

@@ -13,6 +13,7 @@ describe('sign-in through Hydra', () => {
   let hydra;
   let server;
   let browser;
+  let secondStoreOrder;
 
   before(async () => {
     const [appPort, publicPort, adminPort] = [await freePort(), await freePort(), await freePort()];
@@ -39,6 +40,11 @@ describe('sign-in through Hydra', () => {
       SELECT t.id, a.id, 'owner' FROM t, a
       UNION ALL
       SELECT (SELECT tenant_id FROM tenant_slugs WHERE slug = 'demo'), a.id, 'viewer' FROM a`);
+    // An order of the second store, whose URL a demo store user will try.
+    secondStoreOrder = server.sql(`
+      WITH t AS (SELECT tenant_id AS id FROM tenant_slugs WHERE slug = 'second'),
+           c AS (INSERT INTO customers (tenant_id, name, email) SELECT id, 'Secret Customer', 'secret@example.test' FROM t RETURNING tenant_id, id)
+      INSERT INTO orders (tenant_id, customer_id, status, total_cents) SELECT tenant_id, id, 'paid', 4200 FROM c RETURNING id`);
     browser = await launchBrowser();
   });
 
@@ -76,6 +82,20 @@ describe('sign-in through Hydra', () => {
     await submit(page, DEMO);
     await page.waitForURL(`${server.base}/`);
     assert.equal(await page.getByTestId('store-name').innerText(), 'Demo Store');
+    await context.close();
+  });
+
+  test("a user of one store who pastes another store's order URL sees a not-found page", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await startAt(page);
+    await submit(page, DEMO);
+    await page.waitForURL(`${server.base}/`);
+    const response = await page.goto(`${server.base}/orders/${secondStoreOrder}`);
+    assert.equal(response.status(), 404);
+    const html = await page.content();
+    assert.match(html, /Page not found/);
+    assert.doesNotMatch(html, /Secret Customer|Second Store/);
     await context.close();
   });
 

@@ -137,3 +137,32 @@ async fn database_url_selects_the_server_and_a_superuser_is_refused() {
     let ready = reqwest::get(format!("{base}/readyz")).await.unwrap();
     assert_eq!(ready.status(), 200);
 }
+
+#[tokio::test]
+async fn the_orders_pages_list_filter_and_show_orders() {
+    let app = TestApp::spawn().await;
+    let (a, visitor) = app.signed_in_store("Corner Shop").await;
+    let ids = app.db.add_orders(a.tenant, 30, &["paid", "shipped", "cancelled"]).await;
+
+    let html = visitor.get("/orders").await.text().await.unwrap();
+    assert!(html.contains("Page 1 of 2 · 30 orders"), "the pager is missing");
+    assert!(html.contains(&format!("#{}", ids[0])) && !html.contains(&format!("#{}", ids[29])));
+
+    let html = visitor.get("/orders?status=cancelled").await.text().await.unwrap();
+    assert!(html.contains("Page 1 of 1 · 10 orders"));
+    assert!(!html.contains("data-status=\"paid\""));
+
+    let html = visitor.get("/orders?from=2026-11-20&to=2026-11-01").await.text().await.unwrap();
+    assert!(html.contains("The start date is after the end date."), "a bad range is not explained");
+
+    let html = visitor.get(&format!("/orders/{}", ids[0])).await.text().await.unwrap();
+    assert!(html.contains(&format!("Order #{}", ids[0])));
+    assert!(html.contains("$17.50") && html.contains("Linen Tote") && html.contains("Ada Okafor"));
+
+    // Signed out: asked to sign in, nothing shown.
+    let html = app.visitor().get("/orders").await.text().await.unwrap();
+    assert!(html.contains("Please sign in") && !html.contains("Ada Okafor"));
+    let empty = TestApp::spawn().await;
+    let (_, visitor) = empty.signed_in_store("New Shop").await;
+    assert!(visitor.get("/orders").await.text().await.unwrap().contains("No orders yet"));
+}

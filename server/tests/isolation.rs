@@ -88,3 +88,46 @@ async fn my_stores_lists_only_the_persons_own_stores() {
     let body = visitor.server_fn("my_stores", &[]).await.text().await.unwrap();
     assert!(body.contains("Alpha Goods") && !body.contains("Bravo Goods"), "{body}");
 }
+
+#[tokio::test]
+async fn list_orders_shows_only_the_sessions_store() {
+    let app = TestApp::spawn().await;
+    let (a, visitor) = app.signed_in_store("Alpha Goods").await;
+    let b = app.db.store("Bravo Goods").await;
+    let a_orders = app.db.add_orders(a.tenant, 2, &["paid"]).await;
+    let b_orders = app.db.add_orders(b.tenant, 3, &["paid"]).await;
+
+    let tenant = b.tenant.to_string();
+    let body = visitor
+        .server_fn_json("list_orders", &serde_json::json!({ "query": { "page": 1 }, "tenant_id": b.tenant }))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("\"matching\":2"), "{body}");
+    assert!(body.contains("Alpha Goods") && !body.contains("Bravo Goods"), "{body}");
+    for id in &b_orders {
+        assert!(!body.contains(&format!("\"id\":{id},")), "store B's order {id} leaked: {body}");
+    }
+    let html = visitor.get(&format!("/orders?tenant_id={tenant}")).await.text().await.unwrap();
+    assert!(html.contains(&format!("#{}", a_orders[0])));
+    assert!(!html.contains(&format!("#{}", b_orders[0])));
+}
+
+#[tokio::test]
+async fn another_stores_order_is_not_found_by_id() {
+    let app = TestApp::spawn().await;
+    let (_a, visitor) = app.signed_in_store("Alpha Goods").await;
+    let b = app.db.store("Bravo Goods").await;
+    let b_order = app.db.add_orders(b.tenant, 1, &["paid"]).await[0];
+
+    let page = visitor.get(&format!("/orders/{b_order}")).await;
+    assert_eq!(page.status(), 404);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Page not found"));
+    assert!(!html.contains("Ada Okafor") && !html.contains("Bravo Goods"));
+
+    let call = visitor.server_fn("get_order", &[("id", &b_order.to_string())]).await;
+    assert!(!call.status().is_success());
+    assert!(call.text().await.unwrap().contains("NotFound"));
+}

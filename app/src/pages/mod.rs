@@ -1,4 +1,6 @@
 pub mod choose_store;
 pub mod home;
 pub mod not_found;
+pub mod orders;
 pub mod sign_in;
+pub mod sign_in_required;

@@ -103,6 +103,17 @@ impl Visitor {
         response
     }
 
+    /// Calls a server function that takes JSON, the way the hydrated page does.
+    pub async fn server_fn_json(&self, endpoint: &str, body: &serde_json::Value) -> Response {
+        self.client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header("accept", "application/json")
+            .json(body)
+            .send()
+            .await
+            .expect("server function call")
+    }
+
     /// Calls a server function the way the hydrated page does.
     pub async fn server_fn(&self, endpoint: &str, form: &[(&str, &str)]) -> Response {
         self.client

@@ -1,0 +1,160 @@
+//! Orders: the server functions behind the orders pages, and what they send to the browser.
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// The statuses an order can have, in the order they usually happen.
+pub const STATUSES: [&str; 6] = ["pending", "paid", "shipped", "delivered", "cancelled", "refunded"];
+
+/// The list's filters and page, as they appear in the URL (`?status=&from=&to=&page=`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrdersQuery {
+    pub status: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub page: Option<i64>,
+}
+
+impl OrdersQuery {
+    /// The URL of `page` with the same filters.
+    pub fn href_for_page(&self, page: i64) -> String {
+        let mut pairs = Vec::new();
+        for (key, value) in [("status", &self.status), ("from", &self.from), ("to", &self.to)] {
+            if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+                pairs.push(format!("{key}={value}"));
+            }
+        }
+        pairs.push(format!("page={page}"));
+        format!("/orders?{}", pairs.join("&"))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderSummary {
+    pub id: i64,
+    pub customer_name: String,
+    pub status: String,
+    pub total_cents: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderList {
+    pub orders: Vec<OrderSummary>,
+    pub matching: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub store_name: String,
+    pub currency: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLineView {
+    pub product_name: String,
+    pub sku: String,
+    pub quantity: i32,
+    pub unit_price_cents: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderView {
+    pub id: i64,
+    pub status: String,
+    pub total_cents: i64,
+    pub created_at: DateTime<Utc>,
+    pub customer_name: String,
+    pub customer_email: String,
+    pub lines: Vec<OrderLineView>,
+    pub store_name: String,
+    pub currency: String,
+}
+
+/// A page of the signed-in store's orders. JSON in: the query's fields are all optional, which
+/// URL-encoded nested arguments do not carry well.
+#[server(endpoint = "list_orders", input = leptos::server_fn::codec::Json)]
+pub async fn list_orders(query: OrdersQuery) -> Result<OrderList, AppError> {
+    use domain::orders::{OrderFilter, OrderStatus};
+
+    let (state, scope) = crate::session::current_store().await?;
+    let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(
+            OrderStatus::parse(s).ok_or_else(|| AppError::Invalid(format!("There is no status “{s}”.")))?,
+        ),
+    };
+    let date = |value: &Option<String>| -> Result<Option<chrono::NaiveDate>, AppError> {
+        match value.as_deref().filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| AppError::Invalid(format!("“{v}” is not a date: use YYYY-MM-DD."))),
+        }
+    };
+    let filter = OrderFilter::new(status, date(&query.from)?, date(&query.to)?)?;
+    let page = domain::orders::list(&state.db, &scope, &filter, query.page.unwrap_or(1)).await?;
+    Ok(OrderList {
+        orders: page
+            .orders
+            .into_iter()
+            .map(|o| OrderSummary {
+                id: o.id,
+                customer_name: o.customer_name,
+                status: o.status,
+                total_cents: o.total_cents,
+                created_at: o.created_at,
+            })
+            .collect(),
+        matching: page.matching,
+        page: page.page,
+        pages: page.pages,
+        store_name: page.store_name,
+        currency: page.currency,
+    })
+}
+
+/// One order of the signed-in store.
+#[server(endpoint = "get_order")]
+pub async fn get_order(id: i64) -> Result<OrderView, AppError> {
+    let (state, scope) = crate::session::current_store().await?;
+    let order = domain::orders::detail(&state.db, &scope, id).await?;
+    Ok(OrderView {
+        id: order.id,
+        status: order.status,
+        total_cents: order.total_cents,
+        created_at: order.created_at,
+        customer_name: order.customer_name,
+        customer_email: order.customer_email,
+        lines: order
+            .lines
+            .into_iter()
+            .map(|l| OrderLineView {
+                product_name: l.product_name,
+                sku: l.sku,
+                quantity: l.quantity,
+                unit_price_cents: l.unit_price_cents,
+            })
+            .collect(),
+        store_name: order.store_name,
+        currency: order.currency,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_links_keep_the_filters() {
+        let query = OrdersQuery {
+            status: Some("paid".into()),
+            from: Some("".into()),
+            to: Some("2026-11-23".into()),
+            page: Some(1),
+        };
+        assert_eq!(query.href_for_page(3), "/orders?status=paid&to=2026-11-23&page=3");
+        assert_eq!(OrdersQuery::default().href_for_page(1), "/orders?page=1");
+    }
+}

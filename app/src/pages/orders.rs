@@ -1,0 +1,218 @@
+//! `/orders` (filtered, paginated list) and `/orders/:id` (one order). Filtering is a plain
+//! GET form and paging plain links, so both work without JavaScript.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::components::{ErrorNotice, Loading, StatusBadge, TopBar};
+use crate::error::AppError;
+use crate::format;
+use crate::orders::{get_order, list_orders, OrderList, OrderView, OrdersQuery, STATUSES};
+use crate::pages::not_found::NotFound;
+use crate::pages::sign_in_required::SignInRequired;
+
+#[component]
+pub fn OrdersPage() -> impl IntoView {
+    let query_map = use_query_map();
+    let query = move || {
+        query_map.with(|q| OrdersQuery {
+            status: q.get("status"),
+            from: q.get("from"),
+            to: q.get("to"),
+            page: q.get("page").and_then(|p| p.parse().ok()),
+        })
+    };
+    let orders = Resource::new(query, list_orders);
+
+    view! {
+        <Title text="Orders"/>
+        <Suspense fallback=|| view! { <TopBar/><main class="mx-auto max-w-5xl px-4 py-8"><Loading/></main> }>
+            {move || Suspend::new(async move {
+                match orders.await {
+                    Ok(list) => view! { <OrdersView list query=query()/> }.into_any(),
+                    Err(AppError::SignedOut) => view! { <SignInRequired/> }.into_any(),
+                    Err(error) => view! {
+                        <TopBar/>
+                        <main class="mx-auto max-w-5xl px-4 py-8">
+                            <h1 class="text-2xl font-semibold">"Orders"</h1>
+                            <div class="mt-4"><ErrorNotice error/></div>
+                            <a class="mt-4 inline-block text-indigo-700 underline" href="/orders">"Show all orders"</a>
+                        </main>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn OrdersView(list: OrderList, query: OrdersQuery) -> impl IntoView {
+    let filtered = query.status.as_deref().is_some_and(|s| !s.is_empty())
+        || query.from.as_deref().is_some_and(|s| !s.is_empty())
+        || query.to.as_deref().is_some_and(|s| !s.is_empty());
+    let currency = list.currency.clone();
+    let (page, pages) = (list.page, list.pages);
+    let previous = (page > 1).then(|| query.href_for_page(page - 1));
+    let next = (page < pages).then(|| query.href_for_page(page + 1));
+    view! {
+        <TopBar store_name=list.store_name.clone()/>
+        <main class="mx-auto max-w-5xl px-4 py-8">
+            <h1 class="text-2xl font-semibold">"Orders"</h1>
+            <FilterForm query=query.clone()/>
+            {if list.orders.is_empty() {
+                view! {
+                    <p class="mt-8 rounded-lg border border-dashed border-slate-300 p-8 text-center text-slate-600" data-testid="no-orders">
+                        {if filtered { "No orders match these filters." } else { "No orders yet. They will appear here as customers buy." }}
+                    </p>
+                }.into_any()
+            } else {
+                view! {
+                    <div class="mt-6 overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
+                        <table class="min-w-full text-sm" data-testid="orders">
+                            <caption class="sr-only">"Orders, newest first"</caption>
+                            <thead class="bg-slate-50 text-left text-slate-600">
+                                <tr>
+                                    <th scope="col" class="px-4 py-2 font-medium">"Order"</th>
+                                    <th scope="col" class="px-4 py-2 font-medium">"Placed"</th>
+                                    <th scope="col" class="px-4 py-2 font-medium">"Customer"</th>
+                                    <th scope="col" class="px-4 py-2 font-medium">"Status"</th>
+                                    <th scope="col" class="px-4 py-2 text-right font-medium">"Total"</th>
+                                </tr>
+                            </thead>
+                            <tbody class="divide-y divide-slate-100">
+                                {list.orders.into_iter().map(|order| {
+                                    let status = order.status.clone();
+                                    view! {
+                                    <tr data-status=status>
+                                        <td class="px-4 py-2"><A href=format!("/orders/{}", order.id) attr:class="font-medium text-indigo-700 hover:underline">{format!("#{}", order.id)}</A></td>
+                                        <td class="whitespace-nowrap px-4 py-2 text-slate-600">{order.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}</td>
+                                        <td class="px-4 py-2">{order.customer_name}</td>
+                                        <td class="px-4 py-2"><StatusBadge status=order.status/></td>
+                                        <td class="px-4 py-2 text-right tabular-nums">{format::money(order.total_cents, &currency)}</td>
+                                    </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+            <nav aria-label="Pages" class="mt-4 flex flex-wrap items-center justify-between gap-2 text-sm">
+                <p class="text-slate-600" data-testid="pager">
+                    {format!("Page {page} of {pages} · {} orders", format::count(list.matching))}
+                </p>
+                <div class="flex gap-2">
+                    {previous.map(|href| view! { <A href=href attr:rel="prev" attr:class="rounded-md border border-slate-300 bg-white px-3 py-1.5 hover:bg-slate-100">"Previous"</A> })}
+                    {next.map(|href| view! { <A href=href attr:rel="next" attr:class="rounded-md border border-slate-300 bg-white px-3 py-1.5 hover:bg-slate-100">"Next"</A> })}
+                </div>
+            </nav>
+        </main>
+    }
+}
+
+#[component]
+fn FilterForm(query: OrdersQuery) -> impl IntoView {
+    let current = query.status.clone().unwrap_or_default();
+    view! {
+        <form method="get" action="/orders" class="mt-4 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4" aria-label="Filter orders">
+            <div>
+                <label for="status" class="block text-sm font-medium">"Status"</label>
+                <select id="status" name="status" class="mt-1 rounded-md border border-slate-300 px-2 py-1.5">
+                    <option value="" selected=current.is_empty()>"All"</option>
+                    {STATUSES.into_iter().map(|status| {
+                        let mut label = status.to_owned();
+                        label[..1].make_ascii_uppercase();
+                        view! { <option value=status selected=current == status>{label}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div>
+                <label for="from" class="block text-sm font-medium">"From"</label>
+                <input id="from" name="from" type="date" value=query.from.clone().unwrap_or_default() class="mt-1 rounded-md border border-slate-300 px-2 py-1"/>
+            </div>
+            <div>
+                <label for="to" class="block text-sm font-medium">"To"</label>
+                <input id="to" name="to" type="date" value=query.to.clone().unwrap_or_default() class="mt-1 rounded-md border border-slate-300 px-2 py-1"/>
+            </div>
+            <button type="submit" class="rounded-md bg-indigo-600 px-4 py-1.5 font-medium text-white hover:bg-indigo-700 focus:outline-none focus:ring-2 focus:ring-indigo-500 focus:ring-offset-2">"Apply"</button>
+            <a href="/orders" class="px-2 py-1.5 text-sm text-slate-600 hover:underline">"Clear"</a>
+        </form>
+    }
+}
+
+#[component]
+pub fn OrderPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
+    let order = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => get_order(id).await,
+            None => Err(AppError::NotFound),
+        }
+    });
+    view! {
+        <Suspense fallback=|| view! { <TopBar/><main class="mx-auto max-w-5xl px-4 py-8"><Loading/></main> }>
+            {move || Suspend::new(async move {
+                match order.await {
+                    Ok(order) => view! { <OrderDetail order/> }.into_any(),
+                    Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
+                    Err(AppError::SignedOut) => view! { <SignInRequired/> }.into_any(),
+                    Err(error) => view! {
+                        <TopBar/><main class="mx-auto max-w-5xl px-4 py-8"><ErrorNotice error/></main>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn OrderDetail(order: OrderView) -> impl IntoView {
+    let currency = order.currency.clone();
+    view! {
+        <Title text=format!("Order #{}", order.id)/>
+        <TopBar store_name=order.store_name.clone()/>
+        <main class="mx-auto max-w-5xl px-4 py-8">
+            <a href="/orders" class="text-sm text-indigo-700 hover:underline">"← All orders"</a>
+            <div class="mt-2 flex flex-wrap items-center gap-3">
+                <h1 class="text-2xl font-semibold">{format!("Order #{}", order.id)}</h1>
+                <StatusBadge status=order.status.clone()/>
+            </div>
+            <dl class="mt-4 grid grid-cols-1 gap-4 sm:grid-cols-3">
+                <div><dt class="text-sm text-slate-500">"Placed"</dt><dd>{order.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}</dd></div>
+                <div><dt class="text-sm text-slate-500">"Customer"</dt><dd data-testid="customer">{order.customer_name.clone()}</dd><dd class="text-sm text-slate-500">{order.customer_email.clone()}</dd></div>
+                <div><dt class="text-sm text-slate-500">"Total"</dt><dd class="text-xl font-semibold tabular-nums" data-testid="order-total">{format::money(order.total_cents, &currency)}</dd></div>
+            </dl>
+            <div class="mt-6 overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
+                <table class="min-w-full text-sm">
+                    <caption class="sr-only">"Items in this order"</caption>
+                    <thead class="bg-slate-50 text-left text-slate-600">
+                        <tr>
+                            <th scope="col" class="px-4 py-2 font-medium">"Product"</th>
+                            <th scope="col" class="px-4 py-2 font-medium">"SKU"</th>
+                            <th scope="col" class="px-4 py-2 text-right font-medium">"Quantity"</th>
+                            <th scope="col" class="px-4 py-2 text-right font-medium">"Unit price"</th>
+                            <th scope="col" class="px-4 py-2 text-right font-medium">"Line total"</th>
+                        </tr>
+                    </thead>
+                    <tbody class="divide-y divide-slate-100">
+                        {order.lines.into_iter().map(|line| {
+                            let line_total = i64::from(line.quantity) * line.unit_price_cents;
+                            view! {
+                                <tr>
+                                    <td class="px-4 py-2">{line.product_name}</td>
+                                    <td class="px-4 py-2 text-slate-600">{line.sku}</td>
+                                    <td class="px-4 py-2 text-right tabular-nums">{line.quantity}</td>
+                                    <td class="px-4 py-2 text-right tabular-nums">{format::money(line.unit_price_cents, &currency)}</td>
+                                    <td class="px-4 py-2 text-right tabular-nums">{format::money(line_total, &currency)}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </main>
+    }
+}

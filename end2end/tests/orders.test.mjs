@@ -1,0 +1,61 @@
+// The orders pages in a real browser, on the demo store: paging once hydrated, filtering with
+// the form, an order's page, and the same list without JavaScript.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEMO, launchBrowser, signIn, startServer } from '../support/harness.mjs';
+
+describe('orders', () => {
+  let server;
+  let browser;
+
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.remove();
+  });
+
+  test('list, next page, filter by status, and open an order', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, server.base, DEMO);
+    await page.getByRole('link', { name: 'Orders' }).click();
+    await page.waitForURL(`${server.base}/orders`);
+    await page.locator('html[data-hydrated="true"]').waitFor();
+    assert.match(await page.getByTestId('pager').innerText(), /^Page 1 of 16 · 400 orders$/);
+    assert.equal(await page.locator('[data-testid="orders"] tbody tr').count(), 25);
+
+    const firstOnPage1 = await page.locator('[data-testid="orders"] tbody tr a').first().innerText();
+    await page.getByRole('link', { name: 'Next' }).click();
+    await page.waitForURL(/page=2/);
+    await page.getByTestId('pager').filter({ hasText: 'Page 2 of 16' }).waitFor();
+    assert.notEqual(await page.locator('[data-testid="orders"] tbody tr a').first().innerText(), firstOnPage1);
+
+    await page.getByLabel('Status').selectOption('cancelled');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/status=cancelled/);
+    const statuses = await page.locator('[data-testid="orders"] tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.status));
+    assert.ok(statuses.length > 0 && statuses.every((s) => s === 'cancelled'), `statuses: ${statuses}`);
+
+    const orderLink = page.locator('[data-testid="orders"] tbody tr a').first();
+    const orderName = await orderLink.innerText();
+    await orderLink.click();
+    await page.getByRole('heading', { name: `Order ${orderName}` }).waitFor();
+    assert.match(await page.getByTestId('order-total').innerText(), /^\$[\d,]+\.\d\d$/);
+    await context.close();
+  });
+
+  test('the list and its pages work without JavaScript', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await signIn(page, server.base, DEMO);
+    await page.goto(`${server.base}/orders?status=paid&page=2`);
+    const html = await page.content();
+    assert.match(html, /Page 2 of \d+/);
+    assert.doesNotMatch(html, /data-status="(pending|shipped|delivered|cancelled)"/);
+    await context.close();
+  });
+});
