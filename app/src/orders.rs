@@ -68,6 +68,8 @@ pub struct OrderView {
     pub customer_name: String,
     pub customer_email: String,
     pub lines: Vec<OrderLineView>,
+    /// The statuses the signed-in member may move this order to (none for viewers).
+    pub next_statuses: Vec<String>,
     pub store_name: String,
     pub currency: String,
 }
@@ -120,7 +122,14 @@ pub async fn list_orders(query: OrdersQuery) -> Result<OrderList, AppError> {
 pub async fn get_order(id: i64) -> Result<OrderView, AppError> {
     let (state, scope) = crate::session::current_store().await?;
     let order = domain::orders::detail(&state.db, &scope, id).await?;
+    let next_statuses = match domain::orders::OrderStatus::parse(&order.status) {
+        Some(status) if scope.role().allows(domain::Permission::WriteBusinessData) => {
+            status.next().iter().map(|s| s.as_str().to_owned()).collect()
+        }
+        _ => Vec::new(),
+    };
     Ok(OrderView {
+        next_statuses,
         id: order.id,
         status: order.status,
         total_cents: order.total_cents,
@@ -140,6 +149,18 @@ pub async fn get_order(id: i64) -> Result<OrderView, AppError> {
         store_name: order.store_name,
         currency: order.currency,
     })
+}
+
+/// Moves an order of the signed-in store to `status`; refused for viewers and for transitions
+/// the order's current status does not allow.
+#[server(endpoint = "change_order_status")]
+pub async fn change_order_status(id: i64, status: String) -> Result<(), AppError> {
+    let (state, scope) = crate::session::current_store().await?;
+    let to = domain::orders::OrderStatus::parse(&status)
+        .ok_or_else(|| AppError::Invalid(format!("There is no status “{status}”.")))?;
+    let from = domain::orders::change_status(&state.db, &scope, id, to).await?;
+    tracing::info!(order = id, from = from.as_str(), to = to.as_str(), account = %scope.account_id(), "order status changed");
+    Ok(())
 }
 
 #[cfg(test)]

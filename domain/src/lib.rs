@@ -38,6 +38,7 @@ mod futures_are_send {
         assert_send(figures::store_overview(db, scope, figures::Period::Last7Days));
         assert_send(orders::list(db, scope, &orders::OrderFilter::default(), 1));
         assert_send(orders::detail(db, scope, 1));
+        assert_send(orders::change_status(db, scope, 1, orders::OrderStatus::Paid));
         assert_send(accounts::authenticate(db, email, ""));
         assert_send(accounts::memberships(db, scope.account_id()));
         let action = rate_limits::LimitedAction::FailedSignInPerAccount;

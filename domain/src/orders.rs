@@ -3,7 +3,7 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{Db, Error, TenantScope};
+use crate::{Db, Error, Permission, TenantScope};
 
 pub const PAGE_SIZE: i64 = 25;
 
@@ -41,6 +41,18 @@ impl OrderStatus {
 
     pub fn parse(s: &str) -> Option<OrderStatus> {
         OrderStatus::ALL.into_iter().find(|status| status.as_str() == s)
+    }
+
+    /// The statuses an order in this status may move to.
+    pub fn next(self) -> &'static [OrderStatus] {
+        use OrderStatus::*;
+        match self {
+            Pending => &[Paid, Cancelled],
+            Paid => &[Shipped, Refunded, Cancelled],
+            Shipped => &[Delivered, Refunded],
+            Delivered => &[Refunded],
+            Cancelled | Refunded => &[],
+        }
     }
 }
 
@@ -198,6 +210,37 @@ pub async fn detail(db: &Db, scope: &TenantScope, order_id: i64) -> Result<Order
     Ok(order)
 }
 
+/// Moves an order to `to`, if its current status allows it. Returns the status it had.
+pub async fn change_status(
+    db: &Db,
+    scope: &TenantScope,
+    order_id: i64,
+    to: OrderStatus,
+) -> Result<OrderStatus, Error> {
+    scope.require(Permission::WriteBusinessData)?;
+    let mut tx = db.begin_tenant(scope).await?;
+    let tenant = tx.tenant_id();
+    // Locked, so two people changing the same order at once cannot both pass the check.
+    let current: Option<String> =
+        sqlx::query_scalar("SELECT status FROM orders WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
+            .bind(tenant)
+            .bind(order_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let from = current.as_deref().and_then(OrderStatus::parse).ok_or(Error::NotFound)?;
+    if !from.next().contains(&to) {
+        return Err(Error::Conflict(format!("A {} order cannot be marked {}.", from.as_str(), to.as_str())));
+    }
+    sqlx::query("UPDATE orders SET status = $3 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant)
+        .bind(order_id)
+        .bind(to.as_str())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(from)
+}
+
 /// The store's name and currency, for pages that show amounts.
 async fn store_labels(tx: &mut crate::TenantTx) -> Result<(String, String), Error> {
     let tenant = tx.tenant_id();
@@ -218,6 +261,15 @@ mod tests {
         assert_eq!(filter.starts().unwrap().to_rfc3339(), "2026-11-01T00:00:00+00:00");
         assert_eq!(filter.ends().unwrap().to_rfc3339(), "2026-11-04T00:00:00+00:00");
         assert!(OrderFilter::new(None, Some(day(3)), Some(day(1))).is_err());
+    }
+
+    #[test]
+    fn finished_orders_go_nowhere_and_nothing_goes_back_to_pending() {
+        assert!(OrderStatus::Cancelled.next().is_empty());
+        assert!(OrderStatus::Refunded.next().is_empty());
+        assert!(OrderStatus::ALL.iter().all(|s| !s.next().contains(&OrderStatus::Pending)));
+        assert!(OrderStatus::Shipped.next().contains(&OrderStatus::Delivered));
+        assert!(!OrderStatus::Delivered.next().contains(&OrderStatus::Cancelled));
     }
 
     #[test]

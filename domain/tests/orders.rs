@@ -1,9 +1,9 @@
 //! Listing and reading orders, confined to the caller's store.
 
 use chrono::{Days, Utc};
-use domain::orders::{detail, list, OrderFilter, OrderStatus, PAGE_SIZE};
+use domain::orders::{change_status, detail, list, OrderFilter, OrderStatus, PAGE_SIZE};
 use domain::testing::TestDb;
-use domain::Error;
+use domain::{Error, Role};
 
 #[tokio::test]
 async fn orders_are_listed_newest_first_25_a_page() {
@@ -69,4 +69,65 @@ async fn an_order_shows_its_lines_and_other_stores_orders_are_not_found() {
     assert!(matches!(detail(&t.db, &scope, b_order).await, Err(Error::NotFound)));
     let listed = list(&t.db, &scope, &OrderFilter::default(), 1).await.unwrap();
     assert_eq!(listed.orders.iter().map(|o| o.id).collect::<Vec<_>>(), vec![a_order]);
+}
+
+#[tokio::test]
+async fn status_changes_follow_the_allowed_transitions() {
+    let t = TestDb::new().await;
+    let a = t.store("Alpha").await;
+    let order = t.add_orders(a.tenant, 1, &["pending"]).await[0];
+    let scope = t.scope(a.owner, a.tenant).await;
+
+    assert_eq!(change_status(&t.db, &scope, order, OrderStatus::Paid).await.unwrap(), OrderStatus::Pending);
+    assert_eq!(change_status(&t.db, &scope, order, OrderStatus::Shipped).await.unwrap(), OrderStatus::Paid);
+    let refused = change_status(&t.db, &scope, order, OrderStatus::Cancelled).await.unwrap_err();
+    assert!(
+        matches!(&refused, Error::Conflict(m) if m == "A shipped order cannot be marked cancelled."),
+        "{refused:?}"
+    );
+    assert_eq!(detail(&t.db, &scope, order).await.unwrap().status, "shipped");
+}
+
+#[tokio::test]
+async fn every_role_but_viewer_may_change_an_order() {
+    let t = TestDb::new().await;
+    let a = t.store("Alpha").await;
+    for (role, allowed) in
+        [(Role::Owner, true), (Role::Admin, true), (Role::Member, true), (Role::Viewer, false)]
+    {
+        let person =
+            t.account(&format!("{}-{}@example.test", role, uuid::Uuid::new_v4()), "irrelevant").await;
+        if role != Role::Owner {
+            t.add_member(a.tenant, person, role).await;
+        }
+        let scope = if role == Role::Owner {
+            t.scope(a.owner, a.tenant).await
+        } else {
+            t.scope(person, a.tenant).await
+        };
+        let order = t.add_orders(a.tenant, 1, &["pending"]).await[0];
+        let result = change_status(&t.db, &scope, order, OrderStatus::Paid).await;
+        assert_eq!(result.is_ok(), allowed, "{role}: {result:?}");
+        if !allowed {
+            assert!(matches!(result, Err(Error::Forbidden)));
+        }
+        let expected = if allowed { "paid" } else { "pending" };
+        assert_eq!(detail(&t.db, &scope, order).await.unwrap().status, expected, "{role}");
+    }
+}
+
+#[tokio::test]
+async fn another_stores_order_cannot_be_changed() {
+    let t = TestDb::new().await;
+    let a = t.store("Alpha").await;
+    let b = t.store("Bravo").await;
+    let b_order = t.add_orders(b.tenant, 1, &["pending"]).await[0];
+    let scope = t.scope(a.owner, a.tenant).await;
+    assert!(matches!(change_status(&t.db, &scope, b_order, OrderStatus::Paid).await, Err(Error::NotFound)));
+    let status: String = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1")
+        .bind(b_order)
+        .fetch_one(&t.owner)
+        .await
+        .unwrap();
+    assert_eq!(status, "pending");
 }

@@ -48,6 +48,45 @@ describe('orders', () => {
     await context.close();
   });
 
+  async function openPendingOrder(page, index) {
+    await page.goto(`${server.base}/orders?status=pending`);
+    const link = page.locator('[data-testid="orders"] tbody tr a').nth(index);
+    const name = await link.innerText();
+    await link.click();
+    await page.getByRole('heading', { name: `Order ${name}` }).waitFor();
+    return name;
+  }
+
+  test('marking an order paid updates the page in place', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, server.base, DEMO);
+    await openPendingOrder(page, 0);
+    await page.locator('html[data-hydrated="true"]').waitFor();
+    await page.evaluate(() => { window.__sameDocument = true; });
+    await page.getByRole('button', { name: 'Mark as paid' }).click();
+    await page.getByRole('button', { name: 'Mark as shipped' }).waitFor();
+    assert.equal(await page.evaluate(() => window.__sameDocument), true, 'the change reloaded the page');
+    assert.equal(await page.getByRole('button', { name: 'Mark as paid' }).count(), 0);
+    await context.close();
+  });
+
+  test('without JavaScript, a status change posts and comes back to the order', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await signIn(page, server.base, DEMO);
+    const name = await openPendingOrder(page, 1);
+    await Promise.all([
+      page.waitForURL((url) => url.pathname === `/orders/${name.slice(1)}`),
+      page.getByRole('button', { name: 'Mark as cancelled' }).click(),
+    ]);
+    const html = await page.content();
+    assert.match(html, new RegExp(`Order ${name}`));
+    assert.match(html, />Cancelled</);
+    assert.doesNotMatch(html, /Mark as/, 'a cancelled order offers no further status');
+    await context.close();
+  });
+
   test('the list and its pages work without JavaScript', async () => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();

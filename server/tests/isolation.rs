@@ -131,3 +131,20 @@ async fn another_stores_order_is_not_found_by_id() {
     assert!(!call.status().is_success());
     assert!(call.text().await.unwrap().contains("NotFound"));
 }
+
+#[tokio::test]
+async fn another_stores_order_cannot_be_changed() {
+    let app = TestApp::spawn().await;
+    let (_a, visitor) = app.signed_in_store("Alpha Goods").await;
+    let b = app.db.store("Bravo Goods").await;
+    let b_order = app.db.add_orders(b.tenant, 1, &["pending"]).await[0];
+    let call =
+        visitor.server_fn("change_order_status", &[("id", &b_order.to_string()), ("status", "paid")]).await;
+    assert!(call.text().await.unwrap().contains("NotFound"));
+    let status: String = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1")
+        .bind(b_order)
+        .fetch_one(&app.db.owner)
+        .await
+        .unwrap();
+    assert_eq!(status, "pending", "store B's order changed");
+}

@@ -1,6 +1,7 @@
 //! `/orders` (filtered, paginated list) and `/orders/:id` (one order). Filtering is a plain
 //! GET form and paging plain links, so both work without JavaScript.
 
+use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -9,7 +10,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::components::{ErrorNotice, Loading, StatusBadge, TopBar};
 use crate::error::AppError;
 use crate::format;
-use crate::orders::{get_order, list_orders, OrderList, OrderView, OrdersQuery, STATUSES};
+use crate::orders::{get_order, list_orders, ChangeOrderStatus, OrderList, OrderView, OrdersQuery, STATUSES};
 use crate::pages::not_found::NotFound;
 use crate::pages::sign_in_required::SignInRequired;
 
@@ -146,17 +147,22 @@ fn FilterForm(query: OrdersQuery) -> impl IntoView {
 pub fn OrderPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
-    let order = Resource::new(id, |id| async move {
-        match id {
-            Some(id) => get_order(id).await,
-            None => Err(AppError::NotFound),
-        }
-    });
+    let change = ServerAction::<ChangeOrderStatus>::new();
+    // Read again after every change, so the page shows what is stored.
+    let order = Resource::new(
+        move || (id(), change.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_order(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
     view! {
         <Suspense fallback=|| view! { <TopBar/><main class="mx-auto max-w-5xl px-4 py-8"><Loading/></main> }>
             {move || Suspend::new(async move {
                 match order.await {
-                    Ok(order) => view! { <OrderDetail order/> }.into_any(),
+                    Ok(order) => view! { <OrderDetail order change/> }.into_any(),
                     Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
                     Err(AppError::SignedOut) => view! { <SignInRequired/> }.into_any(),
                     Err(error) => view! {
@@ -169,8 +175,31 @@ pub fn OrderPage() -> impl IntoView {
 }
 
 #[component]
-fn OrderDetail(order: OrderView) -> impl IntoView {
+fn OrderDetail(order: OrderView, change: ServerAction<ChangeOrderStatus>) -> impl IntoView {
     let currency = order.currency.clone();
+    let failure = move || change.value().get().and_then(|result| result.err());
+    let order_id = order.id;
+    let next_statuses = order.next_statuses.clone();
+    let actions = (!next_statuses.is_empty()).then(move || view! {
+        <section aria-labelledby="status-heading" class="mt-6">
+            <h2 id="status-heading" class="text-sm font-medium text-slate-600">"Change status"</h2>
+            {move || failure().map(|error| view! {
+                <p role="alert" class="mt-2 rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-800">{error.to_string()}</p>
+            })}
+            <div class="mt-2 flex flex-wrap gap-2">
+                {next_statuses.into_iter().map(|status| view! {
+                    <ActionForm action=change>
+                        <input type="hidden" name="id" value=order_id.to_string()/>
+                        <input type="hidden" name="status" value=status.clone()/>
+                        <button type="submit" disabled=move || change.pending().get()
+                            class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-100 focus:outline-none focus:ring-2 focus:ring-indigo-500 disabled:opacity-50">
+                            {format!("Mark as {status}")}
+                        </button>
+                    </ActionForm>
+                }).collect_view()}
+            </div>
+        </section>
+    });
     view! {
         <Title text=format!("Order #{}", order.id)/>
         <TopBar store_name=order.store_name.clone()/>
@@ -185,6 +214,7 @@ fn OrderDetail(order: OrderView) -> impl IntoView {
                 <div><dt class="text-sm text-slate-500">"Customer"</dt><dd data-testid="customer">{order.customer_name.clone()}</dd><dd class="text-sm text-slate-500">{order.customer_email.clone()}</dd></div>
                 <div><dt class="text-sm text-slate-500">"Total"</dt><dd class="text-xl font-semibold tabular-nums" data-testid="order-total">{format::money(order.total_cents, &currency)}</dd></div>
             </dl>
+            {actions}
             <div class="mt-6 overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
                 <table class="min-w-full text-sm">
                     <caption class="sr-only">"Items in this order"</caption>
