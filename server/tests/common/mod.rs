@@ -69,6 +69,8 @@ impl TestApp {
             .cookie_store(true)
             .redirect(Policy::none())
             .default_headers(headers)
+            // A stuck request fails its test (and names it) instead of hanging the run.
+            .timeout(std::time::Duration::from_secs(60))
             .build()
             .expect("client");
         Visitor { client, base: self.base.clone() }
