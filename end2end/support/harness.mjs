@@ -6,6 +6,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const BIN = process.env.STOREFRONT_BIN ?? 'target/debug/storefront';
@@ -97,4 +98,22 @@ export async function signIn(page, base, { email, password }) {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await Promise.all([page.waitForURL((url) => url.pathname === '/' || url.pathname === '/auth/login'), page.getByRole('button', { name: 'Sign in' }).click()]);
+}
+
+/**
+ * For a `describe` block: starts a server (on the embedded default) and a browser before its
+ * tests and stops both after them. The returned object holds `server` and `browser` once
+ * started.
+ */
+export function serverAndBrowser() {
+  const env = {};
+  before(async () => {
+    env.server = await startServer();
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.remove();
+  });
+  return env;
 }

@@ -1,26 +1,15 @@
 // The store's home page in a real browser: sign-in, live figures, hydration, and the same
 // flows with JavaScript disabled.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEMO, launchBrowser, signIn, startServer } from '../support/harness.mjs';
+import { DEMO, serverAndBrowser, signIn } from '../support/harness.mjs';
 
 describe('the store home page', () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.remove();
-  });
+  const env = serverAndBrowser();
 
   test('the welcome page shows the demo sign-in', async () => {
-    const page = await browser.newPage();
-    await page.goto(server.base);
+    const page = await env.browser.newPage();
+    await page.goto(env.server.base);
     const demo = page.getByTestId('demo-login');
     assert.match(await demo.innerText(), new RegExp(DEMO.email));
     assert.match(await demo.innerText(), new RegExp(DEMO.password));
@@ -28,9 +17,9 @@ describe('the store home page', () => {
   });
 
   test('signing in shows the figures, and a click changes them in place once hydrated', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
-    await signIn(page, server.base, DEMO);
+    await signIn(page, env.server.base, DEMO);
     assert.equal(new URL(page.url()).pathname, '/');
     await page.locator('html[data-hydrated="true"]').waitFor();
     assert.equal(await page.getByTestId('store-name').innerText(), 'Demo Store');
@@ -52,9 +41,9 @@ describe('the store home page', () => {
   });
 
   test('a wrong password shows a clear message and keeps the email', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
-    await signIn(page, server.base, { email: DEMO.email, password: 'not-the-password' });
+    await signIn(page, env.server.base, { email: DEMO.email, password: 'not-the-password' });
     assert.equal(new URL(page.url()).pathname, '/auth/login');
     assert.match(await page.getByRole('alert').innerText(), /do not match an account/);
     assert.equal(await page.getByLabel('Email').inputValue(), DEMO.email);
@@ -62,9 +51,9 @@ describe('the store home page', () => {
   });
 
   test('without JavaScript, the sign-in form posts and the figures render', async () => {
-    const context = await browser.newContext({ javaScriptEnabled: false });
+    const context = await env.browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
-    await signIn(page, server.base, DEMO);
+    await signIn(page, env.server.base, DEMO);
     assert.equal(new URL(page.url()).pathname, '/');
     // page.content(): text look-ups can hang after a no-JS form post and redirect.
     let html = await page.content();
@@ -72,20 +61,20 @@ describe('the store home page', () => {
     assert.match(html, /data-period="30"/);
     assert.doesNotMatch(html, /data-hydrated/);
 
-    await page.goto(`${server.base}/?period=7`);
+    await page.goto(`${env.server.base}/?period=7`);
     html = await page.content();
     assert.match(html, /data-period="7"/);
 
-    await Promise.all([page.waitForURL(`${server.base}/`), page.getByRole('button', { name: 'Sign out' }).click()]);
+    await Promise.all([page.waitForURL(`${env.server.base}/`), page.getByRole('button', { name: 'Sign out' }).click()]);
     html = await page.content();
     assert.match(html, /Run your store from one place/);
     await context.close();
   });
 
   test('the home page fits a phone screen', async () => {
-    const context = await browser.newContext({ viewport: { width: 375, height: 740 } });
+    const context = await env.browser.newContext({ viewport: { width: 375, height: 740 } });
     const page = await context.newPage();
-    await signIn(page, server.base, DEMO);
+    await signIn(page, env.server.base, DEMO);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px on a phone`);
     await context.close();

@@ -1,29 +1,18 @@
 // The orders pages in a real browser, on the demo store: paging once hydrated, filtering with
 // the form, an order's page, and the same list without JavaScript.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEMO, launchBrowser, signIn, startServer } from '../support/harness.mjs';
+import { DEMO, serverAndBrowser, signIn } from '../support/harness.mjs';
 
 describe('orders', () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.remove();
-  });
+  const env = serverAndBrowser();
 
   test('list, next page, filter by status, and open an order', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
-    await signIn(page, server.base, DEMO);
+    await signIn(page, env.server.base, DEMO);
     await page.getByRole('link', { name: 'Orders' }).click();
-    await page.waitForURL(`${server.base}/orders`);
+    await page.waitForURL(`${env.server.base}/orders`);
     await page.locator('html[data-hydrated="true"]').waitFor();
     assert.match(await page.getByTestId('pager').innerText(), /^Page 1 of 16 · 400 orders$/);
     assert.equal(await page.locator('[data-testid="orders"] tbody tr').count(), 25);
@@ -49,7 +38,7 @@ describe('orders', () => {
   });
 
   async function openPendingOrder(page, index) {
-    await page.goto(`${server.base}/orders?status=pending`);
+    await page.goto(`${env.server.base}/orders?status=pending`);
     const link = page.locator('[data-testid="orders"] tbody tr a').nth(index);
     const name = await link.innerText();
     await link.click();
@@ -58,9 +47,9 @@ describe('orders', () => {
   }
 
   test('marking an order paid updates the page in place', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
-    await signIn(page, server.base, DEMO);
+    await signIn(page, env.server.base, DEMO);
     await openPendingOrder(page, 0);
     await page.locator('html[data-hydrated="true"]').waitFor();
     await page.evaluate(() => { window.__sameDocument = true; });
@@ -72,9 +61,9 @@ describe('orders', () => {
   });
 
   test('without JavaScript, a status change posts and comes back to the order', async () => {
-    const context = await browser.newContext({ javaScriptEnabled: false });
+    const context = await env.browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
-    await signIn(page, server.base, DEMO);
+    await signIn(page, env.server.base, DEMO);
     const name = await openPendingOrder(page, 1);
     await Promise.all([
       page.waitForURL((url) => url.pathname === `/orders/${name.slice(1)}`),
@@ -88,10 +77,10 @@ describe('orders', () => {
   });
 
   test('the list and its pages work without JavaScript', async () => {
-    const context = await browser.newContext({ javaScriptEnabled: false });
+    const context = await env.browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
-    await signIn(page, server.base, DEMO);
-    await page.goto(`${server.base}/orders?status=paid&page=2`);
+    await signIn(page, env.server.base, DEMO);
+    await page.goto(`${env.server.base}/orders?status=paid&page=2`);
     const html = await page.content();
     assert.match(html, /Page 2 of \d+/);
     assert.doesNotMatch(html, /data-status="(pending|shipped|delivered|cancelled)"/);
