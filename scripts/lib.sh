@@ -43,6 +43,13 @@ stop_test_cluster() {
     fi
 }
 
+ensure_nextest() {
+    if ! cargo nextest --version >/dev/null 2>&1; then
+        say "installing cargo-nextest (cargo install, a few minutes)"
+        cargo install cargo-nextest --locked
+    fi
+}
+
 ensure_wasm_target() {
     if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
         say "installing the wasm32-unknown-unknown target (rustup)"

@@ -50,17 +50,34 @@ impl From<Period> for domain::figures::Period {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayRevenue {
+    pub day: chrono::NaiveDate,
+    pub revenue_cents: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopProduct {
+    pub name: String,
+    pub units: i64,
+    pub revenue_cents: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoreOverview {
     pub store_name: String,
     pub currency: String,
+    pub time_zone: String,
     pub period: Period,
     pub orders: i64,
     pub revenue_cents: i64,
+    pub revenue_per_day: Vec<DayRevenue>,
+    pub top_products: Vec<TopProduct>,
+    pub recent_orders: Vec<crate::orders::OrderSummary>,
     pub active_products: i64,
     pub customers: i64,
 }
 
-/// The signed-in store's figures for `period`.
+/// The signed-in store's dashboard for `period`.
 #[server(endpoint = "store_overview")]
 pub async fn get_store_overview(period: Period) -> Result<StoreOverview, AppError> {
     let (state, scope) = crate::session::current_store().await?;
@@ -68,9 +85,21 @@ pub async fn get_store_overview(period: Period) -> Result<StoreOverview, AppErro
     Ok(StoreOverview {
         store_name: o.store_name,
         currency: o.currency,
+        time_zone: o.time_zone,
         period,
         orders: o.orders,
         revenue_cents: o.revenue_cents,
+        revenue_per_day: o
+            .revenue_per_day
+            .into_iter()
+            .map(|d| DayRevenue { day: d.day, revenue_cents: d.revenue_cents })
+            .collect(),
+        top_products: o
+            .top_products
+            .into_iter()
+            .map(|p| TopProduct { name: p.name, units: p.units, revenue_cents: p.revenue_cents })
+            .collect(),
+        recent_orders: o.recent_orders.into_iter().map(crate::orders::OrderSummary::from).collect(),
         active_products: o.active_products,
         customers: o.customers,
     })

@@ -74,6 +74,19 @@ pub struct OrderView {
     pub currency: String,
 }
 
+#[cfg(feature = "ssr")]
+impl From<domain::orders::OrderRow> for OrderSummary {
+    fn from(o: domain::orders::OrderRow) -> Self {
+        OrderSummary {
+            id: o.id,
+            customer_name: o.customer_name,
+            status: o.status,
+            total_cents: o.total_cents,
+            created_at: o.created_at,
+        }
+    }
+}
+
 /// A page of the signed-in store's orders. JSON in: the query's fields are all optional, which
 /// URL-encoded nested arguments do not carry well.
 #[server(endpoint = "list_orders", input = leptos::server_fn::codec::Json)]
@@ -98,17 +111,7 @@ pub async fn list_orders(query: OrdersQuery) -> Result<OrderList, AppError> {
     let filter = OrderFilter::new(status, date(&query.from)?, date(&query.to)?)?;
     let page = domain::orders::list(&state.db, &scope, &filter, query.page.unwrap_or(1)).await?;
     Ok(OrderList {
-        orders: page
-            .orders
-            .into_iter()
-            .map(|o| OrderSummary {
-                id: o.id,
-                customer_name: o.customer_name,
-                status: o.status,
-                total_cents: o.total_cents,
-                created_at: o.created_at,
-            })
-            .collect(),
+        orders: page.orders.into_iter().map(OrderSummary::from).collect(),
         matching: page.matching,
         page: page.page,
         pages: page.pages,

@@ -11,7 +11,7 @@ describe('orders', () => {
     const context = await env.browser.newContext();
     const page = await context.newPage();
     await signIn(page, env.server.base, DEMO);
-    await page.getByRole('link', { name: 'Orders' }).click();
+    await page.getByRole('navigation', { name: 'Store' }).getByRole('link', { name: 'Orders', exact: true }).click();
     await page.waitForURL(`${env.server.base}/orders`);
     await page.locator('html[data-hydrated="true"]').waitFor();
     assert.match(await page.getByTestId('pager').innerText(), /^Page 1 of 16 · 400 orders$/);

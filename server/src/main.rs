@@ -3,9 +3,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use server::cli::{run, Cli};
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    match run(Cli::parse()).await {
+fn main() -> ExitCode {
+    match server::startup::runtime().and_then(|runtime| runtime.block_on(run(Cli::parse()))) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");

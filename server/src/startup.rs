@@ -33,6 +33,15 @@ use crate::database::Database;
 use crate::health;
 use crate::identity_provider::IdentityProvider;
 
+/// The server's tokio runtime: multi-threaded, with at least four workers whatever the machine.
+/// Leptos's server rendering can stall a response for good when a resource's future is woken
+/// on a runtime with too few workers (leptos-rs/leptos#4647, seen here as pages that never
+/// finish on small machines); four workers avoid it.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(cores.max(4)).enable_all().build()?)
+}
+
 pub struct Application {
     listener: TcpListener,
     router: Router,

@@ -166,3 +166,27 @@ async fn the_orders_pages_list_filter_and_show_orders() {
     let (_, visitor) = empty.signed_in_store("New Shop").await;
     assert!(visitor.get("/orders").await.text().await.unwrap().contains("No orders yet"));
 }
+
+#[tokio::test]
+async fn the_dashboard_shows_the_chart_top_products_and_recent_orders() {
+    let app = TestApp::spawn().await;
+    let (store, visitor) = app.signed_in_store("Corner Shop").await;
+    let html = visitor.get("/").await.text().await.unwrap();
+    assert!(
+        html.contains("No sales in this period yet.") && html.contains("No orders yet."),
+        "no empty states"
+    );
+
+    let ids = app.db.add_orders(store.tenant, 12, &["paid"]).await;
+    let html = visitor.get("/").await.text().await.unwrap();
+    assert!(html.contains("data-testid=\"revenue-chart\"") && html.contains("data-days=\"30\""));
+    assert!(
+        html.contains("Revenue per day over 30 days: $210.00 in all"),
+        "the chart has no summary for screen readers"
+    );
+    assert!(html.contains("Linen Tote") && html.contains("Walnut Tray"));
+    assert!(
+        html.contains(&format!("#{}", ids[0])) && !html.contains(&format!("#{}", ids[11])),
+        "not the 10 latest"
+    );
+}

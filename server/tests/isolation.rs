@@ -148,3 +148,18 @@ async fn another_stores_order_cannot_be_changed() {
         .unwrap();
     assert_eq!(status, "pending", "store B's order changed");
 }
+
+#[tokio::test]
+async fn the_dashboard_lists_no_other_stores_orders_or_products() {
+    let app = TestApp::spawn().await;
+    let (a, visitor) = app.signed_in_store("Alpha Goods").await;
+    let b = app.db.store("Bravo Goods").await;
+    let b_orders = app.db.add_orders(b.tenant, 3, &["paid"]).await;
+    let html = visitor.get("/?period=90").await.text().await.unwrap();
+    assert!(html.contains("No orders yet."), "store A has no orders of its own");
+    assert!(!html.contains("Linen Tote"), "store B's products leaked");
+    for id in b_orders {
+        assert!(!html.contains(&format!("/orders/{id}\"")), "store B's order {id} leaked");
+    }
+    let _ = a;
+}

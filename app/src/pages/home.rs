@@ -5,11 +5,12 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{ErrorNotice, Loading, TopBar};
+use crate::components::{ErrorNotice, Loading, StatusBadge, TopBar};
 use crate::error::AppError;
-use crate::figures::{get_store_overview, Period, StoreOverview};
+use crate::figures::{get_store_overview, DayRevenue, Period, StoreOverview, TopProduct};
 use crate::format;
-use crate::site::{get_site_info, SiteInfo};
+use crate::orders::OrderSummary;
+use crate::site::{get_site_info, DemoLogin, SiteInfo};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -18,13 +19,19 @@ pub fn HomePage() -> impl IntoView {
         query.with(|q| q.get("period").and_then(|p| Period::from_query_value(&p))).unwrap_or_default()
     };
     let overview = Resource::new(period, get_store_overview);
+    // Created here, not inside the welcome view: resources made while a Suspend renders on the
+    // server can be missed by the renderer, and the page then never finishes.
+    let info = Resource::new(|| (), |_| get_site_info());
 
     view! {
         <Suspense fallback=|| view! { <TopBar/><main class="mx-auto max-w-5xl px-4 py-8"><Loading/></main> }>
             {move || Suspend::new(async move {
                 match overview.await {
                     Ok(overview) => view! { <StoreHome overview/> }.into_any(),
-                    Err(AppError::SignedOut) => view! { <Welcome/> }.into_any(),
+                    Err(AppError::SignedOut) => {
+                        let demo_login = info.await.ok().and_then(|info: SiteInfo| info.demo_login);
+                        view! { <Welcome demo_login/> }.into_any()
+                    }
                     Err(error) => view! {
                         <TopBar/>
                         <main class="mx-auto max-w-5xl px-4 py-8"><ErrorNotice error/></main>
@@ -55,7 +62,143 @@ fn StoreHome(overview: StoreOverview) -> impl IntoView {
                     <Figure label="Customers" value=format::count(overview.customers) note="All time"/>
                 </dl>
             </section>
+            <section aria-labelledby="chart-heading" class="mt-6 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+                <div class="flex flex-wrap items-baseline justify-between gap-2">
+                    <h2 id="chart-heading" class="font-medium">"Revenue per day"</h2>
+                    <p class="text-xs text-slate-500">{format!("Days in {}", overview.time_zone)}</p>
+                </div>
+                <RevenueChart days=overview.revenue_per_day.clone() currency=currency.clone()/>
+            </section>
+            <div class="mt-6 grid grid-cols-1 gap-6 lg:grid-cols-2">
+                <TopProducts products=overview.top_products.clone() currency=currency.clone()/>
+                <RecentOrders orders=overview.recent_orders.clone() currency=currency.clone()/>
+            </div>
         </main>
+    }
+}
+
+/// Bars of revenue per day, drawn on the server. Screen readers get a summary and a table.
+#[component]
+fn RevenueChart(days: Vec<DayRevenue>, currency: String) -> impl IntoView {
+    const WIDTH: f64 = 600.0;
+    const HEIGHT: f64 = 160.0;
+    let max = days.iter().map(|d| d.revenue_cents).max().unwrap_or(0);
+    let total: i64 = days.iter().map(|d| d.revenue_cents).sum();
+    if max == 0 {
+        return view! {
+            <p class="mt-4 rounded-md border border-dashed border-slate-300 p-6 text-center text-sm text-slate-600" data-testid="chart-empty">
+                "No sales in this period yet."
+            </p>
+        }
+        .into_any();
+    }
+    let best = days.iter().max_by_key(|d| d.revenue_cents).map(|d| d.day).expect("days is not empty");
+    let summary = format!(
+        "Revenue per day over {} days: {} in all, the most on {} ({}).",
+        days.len(),
+        format::money(total, &currency),
+        best.format("%Y-%m-%d"),
+        format::money(max, &currency)
+    );
+    let slot = WIDTH / days.len() as f64;
+    let bars = days
+        .iter()
+        .enumerate()
+        .map(|(i, day)| {
+            let height = (day.revenue_cents as f64 / max as f64 * (HEIGHT - 4.0))
+                .max(if day.revenue_cents > 0 { 1.0 } else { 0.0 });
+            let label =
+                format!("{}: {}", day.day.format("%Y-%m-%d"), format::money(day.revenue_cents, &currency));
+            view! {
+                <rect x=format!("{:.2}", i as f64 * slot + slot * 0.1) y=format!("{:.2}", HEIGHT - height)
+                    width=format!("{:.2}", slot * 0.8) height=format!("{height:.2}") class="fill-indigo-500">
+                    <title>{label}</title>
+                </rect>
+            }
+        })
+        .collect_view();
+    let first = days.first().map(|d| d.day.format("%b %-d").to_string()).unwrap_or_default();
+    let last = days.last().map(|d| d.day.format("%b %-d").to_string()).unwrap_or_default();
+    view! {
+        <figure class="mt-4">
+            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") preserveAspectRatio="none" role="img" aria-label=summary.clone()
+                class="h-40 w-full" data-testid="revenue-chart" data-days=days.len().to_string()>
+                {bars}
+            </svg>
+            <figcaption class="mt-1 flex justify-between text-xs text-slate-500" aria-hidden="true">
+                <span>{first}</span><span>{last}</span>
+            </figcaption>
+            // Inside a div: a table does not shrink to sr-only's 1px and would widen the page.
+            <div class="sr-only">
+            <table>
+                <caption>{summary}</caption>
+                <thead><tr><th scope="col">"Day"</th><th scope="col">"Revenue"</th></tr></thead>
+                <tbody>
+                    {days.iter().map(|d| view! {
+                        <tr><td>{d.day.format("%Y-%m-%d").to_string()}</td><td>{format::money(d.revenue_cents, &currency)}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            </div>
+        </figure>
+    }
+    .into_any()
+}
+
+#[component]
+fn TopProducts(products: Vec<TopProduct>, currency: String) -> impl IntoView {
+    view! {
+        <section aria-labelledby="top-heading" class="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+            <h2 id="top-heading" class="font-medium">"Top products"</h2>
+            {if products.is_empty() {
+                view! { <p class="mt-3 text-sm text-slate-600">"No products sold in this period."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="mt-3 w-full text-sm" data-testid="top-products">
+                        <thead class="text-left text-slate-500">
+                            <tr><th scope="col" class="py-1 font-normal">"Product"</th><th scope="col" class="py-1 text-right font-normal">"Units"</th><th scope="col" class="py-1 text-right font-normal">"Revenue"</th></tr>
+                        </thead>
+                        <tbody class="divide-y divide-slate-100">
+                            {products.into_iter().map(|p| view! {
+                                <tr>
+                                    <td class="py-1.5">{p.name}</td>
+                                    <td class="py-1.5 text-right tabular-nums">{format::count(p.units)}</td>
+                                    <td class="py-1.5 text-right tabular-nums">{format::money(p.revenue_cents, &currency)}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn RecentOrders(orders: Vec<OrderSummary>, currency: String) -> impl IntoView {
+    view! {
+        <section aria-labelledby="recent-heading" class="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+            <div class="flex items-baseline justify-between">
+                <h2 id="recent-heading" class="font-medium">"Recent orders"</h2>
+                <a href="/orders" class="text-sm text-indigo-700 hover:underline">"All orders"</a>
+            </div>
+            {if orders.is_empty() {
+                view! { <p class="mt-3 text-sm text-slate-600">"No orders yet. They will appear here as customers buy."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="mt-3 divide-y divide-slate-100 text-sm" data-testid="recent-orders">
+                        {orders.into_iter().map(|o| view! {
+                            <li class="flex items-center justify-between gap-2 py-1.5">
+                                <a href=format!("/orders/{}", o.id) class="text-indigo-700 hover:underline">{format!("#{}", o.id)}</a>
+                                <span class="flex-1 truncate">{o.customer_name}</span>
+                                <StatusBadge status=o.status/>
+                                <span class="tabular-nums">{format::money(o.total_cents, &currency)}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
     }
 }
 
@@ -97,8 +240,7 @@ fn PeriodPicker(current: Period) -> impl IntoView {
 }
 
 #[component]
-fn Welcome() -> impl IntoView {
-    let info = Resource::new(|| (), |_| get_site_info());
+fn Welcome(demo_login: Option<DemoLogin>) -> impl IntoView {
     view! {
         <Title text="Welcome"/>
         <TopBar/>
@@ -110,9 +252,7 @@ fn Welcome() -> impl IntoView {
             <a href="/login" class="mt-6 inline-block rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700 focus:outline-none focus:ring-2 focus:ring-indigo-500 focus:ring-offset-2">
                 "Sign in"
             </a>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    info.await.ok().and_then(|info: SiteInfo| info.demo_login).map(|demo| view! {
+            {demo_login.map(|demo| view! {
                         <aside class="mt-8 max-w-md rounded-lg border border-amber-200 bg-amber-50 p-4" data-testid="demo-login">
                             <h2 class="font-medium">"Demo store"</h2>
                             <p class="mt-1 text-sm text-slate-700">"This installation holds a demo store. Sign in with:"</p>
@@ -121,9 +261,7 @@ fn Welcome() -> impl IntoView {
                                 <dt class="text-slate-500">"Password"</dt><dd><code>{demo.password}</code></dd>
                             </dl>
                         </aside>
-                    })
-                })}
-            </Suspense>
+            })}
         </main>
     }
 }

@@ -7,12 +7,15 @@ use reqwest::{Client, Response};
 use server::config::Settings;
 use server::database::Database;
 use server::startup::Application;
+use sqlx::postgres::PgPoolOptions;
 
 pub struct TestApp {
     pub base: String,
     pub db: TestDb,
     /// The server's own handle on the database.
     pub app_db: domain::Db,
+    /// Dropped with the `TestApp`: the server shuts down.
+    _stop: tokio::sync::oneshot::Sender<()>,
 }
 
 /// A browser-like client of one person: its own cookie jar, redirects not followed.
@@ -27,30 +30,51 @@ impl TestApp {
     }
 
     /// With settings of its own (`("SESSION_MAX_HOURS", "0")`, say) over the test defaults.
+    ///
+    /// The server runs on a runtime of its own, multi-threaded like the real binary's, and stops
+    /// when the `TestApp` is dropped.
     pub async fn spawn_with(overrides: &[(&str, &str)]) -> TestApp {
         let db = TestDb::new().await;
-        let overrides: Vec<(String, String)> =
+        let mut vars: Vec<(String, String)> =
             overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let settings = Settings::from_lookup(|key| {
-            if let Some((_, value)) = overrides.iter().find(|(k, _)| k == key) {
-                return Some(value.clone());
+        for (key, value) in [
+            ("LISTEN_ADDR", "127.0.0.1:0"),
+            ("MIGRATE_ON_START", "false"),
+            // Each visitor gets an address of its own, so per-address limits do not mix tests.
+            ("CLIENT_IP_HEADER", "x-forwarded-for"),
+        ] {
+            if !vars.iter().any(|(k, _)| k == key) {
+                vars.push((key.into(), value.into()));
             }
-            match key {
-                "LISTEN_ADDR" => Some("127.0.0.1:0".into()),
-                "MIGRATE_ON_START" => Some("false".into()),
-                // Each visitor gets an address of its own, so per-address limits do not mix tests.
-                "CLIENT_IP_HEADER" => Some("x-forwarded-for".into()),
-                _ => None,
+        }
+        let settings =
+            Settings::from_lookup(|key| vars.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+                .expect("test settings");
+        let (owner_options, app_options) = (db.owner_options(), db.app_options.clone());
+        let (started, ready) = tokio::sync::oneshot::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        std::thread::spawn(move || {
+            // The server's logs, with RUST_LOG set (`RUST_LOG=debug cargo test ... -- --nocapture`).
+            if std::env::var_os("RUST_LOG").is_some() {
+                server::telemetry::init(server::config::LogFormat::Text);
             }
-        })
-        .expect("test settings");
-        let database =
-            Database { owner: db.owner.clone(), app_options: db.app_options.clone(), cluster: None };
-        let application = Application::build_with(&settings, database).await.expect("build the app");
-        let base = format!("http://{}", application.local_addr());
-        let app_db = application.db();
-        tokio::spawn(application.run_until(std::future::pending()));
-        TestApp { base, db, app_db }
+            let runtime = server::startup::runtime().expect("server runtime");
+            runtime.block_on(async move {
+                // Connections of this runtime's own: an I/O resource belongs to the runtime that made it.
+                let owner = PgPoolOptions::new().max_connections(2).connect_lazy_with(owner_options);
+                let database = Database { owner, app_options, cluster: None };
+                let application = Application::build_with(&settings, database).await.expect("build the app");
+                let _ = started.send((format!("http://{}", application.local_addr()), application.db()));
+                application
+                    .run_until(async {
+                        let _ = stopped.await;
+                    })
+                    .await
+                    .expect("serve");
+            });
+        });
+        let (base, app_db) = ready.await.expect("the app started");
+        TestApp { base, db, app_db, _stop: stop }
     }
 
     /// A visitor on this app's own pages: like a browser, it sends their origin with every request.
