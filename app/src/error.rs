@@ -14,6 +14,10 @@ pub enum AppError {
     Forbidden,
     #[error("{0}")]
     Invalid(String),
+    /// A form's input was refused: what is wrong, by field, and what was typed, so that a page
+    /// rendered again without JavaScript shows it back.
+    #[error("{}", .0.message)]
+    Form(FormProblems),
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Unavailable,
     #[error("We could not reach the server. Check your connection and try again.")]
@@ -35,10 +39,65 @@ impl From<domain::Error> for AppError {
             domain::Error::NotFound => AppError::NotFound,
             domain::Error::Forbidden => AppError::Forbidden,
             domain::Error::Invalid(message) | domain::Error::Conflict(message) => AppError::Invalid(message),
+            domain::Error::Fields(errors) => AppError::Form(FormProblems {
+                message: domain::Error::Fields(errors.clone()).to_string(),
+                fields: errors
+                    .iter()
+                    .map(|(field, message)| (field.to_owned(), message.to_owned()))
+                    .collect(),
+                values: Vec::new(),
+            }),
             domain::Error::Database(e) => {
                 tracing::error!(error = %e, "database error in a server function");
                 AppError::Unavailable
             }
+        }
+    }
+}
+
+/// What was wrong with a submitted form.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormProblems {
+    pub message: String,
+    /// `(field name, problem)`.
+    pub fields: Vec<(String, String)>,
+    /// `(field name, value as typed)`; never a password.
+    pub values: Vec<(String, String)>,
+}
+
+impl FormProblems {
+    /// The problem with `field`, if any.
+    pub fn field(&self, field: &str) -> Option<String> {
+        self.fields.iter().find(|(f, _)| f == field).map(|(_, message)| message.clone())
+    }
+
+    /// What was typed into `field`.
+    pub fn value(&self, field: &str) -> Option<String> {
+        self.values.iter().find(|(f, _)| f == field).map(|(_, value)| value.clone())
+    }
+}
+
+impl AppError {
+    /// The same error, carrying what was typed into the form (for refused input only).
+    pub fn with_values(self, values: &[(&str, &str)]) -> AppError {
+        let values = values.iter().map(|(field, value)| (field.to_string(), value.to_string())).collect();
+        match self {
+            AppError::Form(problems) => AppError::Form(FormProblems { values, ..problems }),
+            AppError::Invalid(message) => {
+                AppError::Form(FormProblems { message, fields: Vec::new(), values })
+            }
+            other => other,
+        }
+    }
+
+    /// The form problems of a refused submission, if that is what this is.
+    pub fn form_problems(&self) -> Option<FormProblems> {
+        match self {
+            AppError::Form(problems) => Some(problems.clone()),
+            AppError::Invalid(message) => {
+                Some(FormProblems { message: message.clone(), ..FormProblems::default() })
+            }
+            _ => None,
         }
     }
 }

@@ -12,6 +12,9 @@ pub enum Error {
     /// Input that does not parse; the message is fit for the user.
     #[error("{0}")]
     Invalid(String),
+    /// Form input with problems in named fields; each message is fit for the user.
+    #[error("{}", .0.summary())]
+    Fields(FieldErrors),
     /// A conflict with existing data (a duplicate, a stale state); the message is fit for the user.
     #[error("{0}")]
     Conflict(String),
@@ -37,4 +40,60 @@ pub mod sqlstate {
     pub const CHECK_VIOLATION: &str = "23514";
     /// Raised by row-level security when a write's WITH CHECK fails.
     pub const INSUFFICIENT_PRIVILEGE: &str = "42501";
+}
+
+/// Problems with the fields of a form, by field name, in the order of the form.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldErrors(Vec<(&'static str, String)>);
+
+impl FieldErrors {
+    pub fn new() -> FieldErrors {
+        FieldErrors::default()
+    }
+
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.push((field, message.into()));
+    }
+
+    /// Records the problem of a field's parse, and gives back the value if it parsed.
+    pub fn check<T, E: std::fmt::Display>(&mut self, field: &'static str, parsed: Result<T, E>) -> Option<T> {
+        match parsed {
+            Ok(value) => Some(value),
+            Err(problem) => {
+                self.add(field, problem.to_string());
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.0.iter().map(|(field, message)| (*field, message.as_str()))
+    }
+
+    /// `Ok(())` when there is no problem, else the problems as an [`Error`].
+    pub fn into_result(self) -> Result<(), Error> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Fields(self))
+        }
+    }
+
+    /// One field's problem as an [`Error`].
+    pub fn single(field: &'static str, message: impl Into<String>) -> Error {
+        let mut errors = FieldErrors::new();
+        errors.add(field, message);
+        Error::Fields(errors)
+    }
+
+    fn summary(&self) -> String {
+        match self.0.as_slice() {
+            [(_, message)] => message.clone(),
+            _ => "Some fields need your attention.".into(),
+        }
+    }
 }

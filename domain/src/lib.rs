@@ -6,12 +6,16 @@
 //! the control-plane tables through explicit functions of its own.
 
 pub mod accounts;
+pub mod audit;
+pub mod customers;
 pub mod db;
 pub mod embedded;
 pub mod error;
 pub mod figures;
 pub mod orders;
+pub mod paging;
 pub mod password;
+pub mod products;
 pub mod rate_limits;
 pub mod seed;
 pub mod tenancy;
@@ -19,7 +23,7 @@ pub mod tenancy;
 pub mod testing;
 
 pub use db::Db;
-pub use error::Error;
+pub use error::{Error, FieldErrors};
 pub use tenancy::{AccountId, Permission, Role, TenantId, TenantScope, TenantTx};
 
 /// Server functions and axum handlers need `Send` futures. Some sqlx futures make a caller's
@@ -39,6 +43,21 @@ mod futures_are_send {
         assert_send(orders::list(db, scope, &orders::OrderFilter::default(), 1));
         assert_send(orders::detail(db, scope, 1));
         assert_send(orders::change_status(db, scope, 1, orders::OrderStatus::Paid));
+        let product = products::ProductDraft::parse(&products::ProductInput::default(), "USD");
+        if let Ok(product) = product {
+            assert_send(products::create(db, scope, &product));
+            assert_send(products::update(db, scope, 1, &product));
+        }
+        assert_send(products::list(db, scope, &products::ProductFilter::default(), 1));
+        assert_send(products::get(db, scope, 1));
+        assert_send(products::set_archived(db, scope, 1, true));
+        assert_send(products::import_csv(db, scope, ""));
+        assert_send(products::export_csv(db, scope));
+        assert_send(customers::list(db, scope, None, customers::CustomerSort::Name, 1));
+        assert_send(customers::get(db, scope, 1));
+        assert_send(customers::choices(db, scope, None, 1));
+        assert_send(orders::create(db, scope, 1, &[]));
+        assert_send(audit::list(db, scope, &audit::AuditFilter::default(), 1));
         assert_send(accounts::authenticate(db, email, ""));
         assert_send(accounts::memberships(db, scope.account_id()));
         let action = rate_limits::LimitedAction::FailedSignInPerAccount;

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{Db, Error, Permission, TenantScope};
+use crate::audit::{self, Action, Changes};
+use crate::{Db, Error, FieldErrors, Permission, TenantScope};
 
 pub const PAGE_SIZE: i64 = 25;
 
@@ -237,8 +238,126 @@ pub async fn change_status(
         .bind(to.as_str())
         .execute(&mut *tx)
         .await?;
+    let changes = Changes::new().diff("status", from.as_str(), to.as_str());
+    audit::record(&mut tx, scope, Action::OrderStatusChanged, &format!("Order #{order_id}"), changes).await?;
     tx.commit().await?;
     Ok(from)
+}
+
+/// The most lines one order may have, and the most units of one product in it.
+pub const MAX_LINES: usize = 50;
+pub const MAX_QUANTITY: i32 = 9_999;
+
+/// A line of a new order: which product, how many.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewOrderLine {
+    pub product_id: i64,
+    pub quantity: i32,
+}
+
+/// Places a pending order for one of the store's customers. Prices come from the catalogue
+/// (never from the request) and the order, its lines and its total are written in one
+/// transaction. Returns the new order's id.
+pub async fn create(
+    db: &Db,
+    scope: &TenantScope,
+    customer_id: i64,
+    lines: &[NewOrderLine],
+) -> Result<i64, Error> {
+    scope.require(Permission::WriteBusinessData)?;
+    let lines = merge_lines(lines)?;
+    let mut tx = db.begin_tenant(scope).await?;
+    let tenant = tx.tenant_id();
+    let customer: Option<String> =
+        sqlx::query_scalar("SELECT name FROM customers WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant)
+            .bind(customer_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if customer.is_none() {
+        return Err(FieldErrors::single("customer", "Choose one of the store's customers."));
+    }
+    let product_ids: Vec<i64> = lines.iter().map(|l| l.product_id).collect();
+    // Shared locks: a price cannot change between reading it and writing the order.
+    let prices: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT id, price_cents FROM products
+         WHERE tenant_id = $1 AND id = ANY($2) AND archived_at IS NULL FOR SHARE",
+    )
+    .bind(tenant)
+    .bind(&product_ids)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut unit_prices = Vec::with_capacity(lines.len());
+    let mut total: i64 = 0;
+    for line in &lines {
+        let Some((_, price)) = prices.iter().find(|(id, _)| *id == line.product_id) else {
+            return Err(FieldErrors::single(
+                "lines",
+                "A chosen product is no longer for sale. Choose another.",
+            ));
+        };
+        unit_prices.push(*price);
+        total = price
+            .checked_mul(i64::from(line.quantity))
+            .and_then(|amount| total.checked_add(amount))
+            .filter(|total| *total <= money::MAX_MINOR_UNITS)
+            .ok_or_else(|| FieldErrors::single("lines", "That order's total is too large."))?;
+    }
+    let order_id: i64 = sqlx::query_scalar(
+        "INSERT INTO orders (tenant_id, customer_id, status, total_cents) VALUES ($1, $2, 'pending', $3) RETURNING id",
+    )
+    .bind(tenant)
+    .bind(customer_id)
+    .bind(total)
+    .fetch_one(&mut *tx)
+    .await?;
+    let quantities: Vec<i32> = lines.iter().map(|l| l.quantity).collect();
+    sqlx::query(
+        "INSERT INTO order_items (tenant_id, order_id, product_id, quantity, unit_price_cents)
+         SELECT $1, $2, line.product_id, line.quantity, line.unit_price_cents
+         FROM unnest($3::bigint[], $4::int[], $5::bigint[]) AS line (product_id, quantity, unit_price_cents)",
+    )
+    .bind(tenant)
+    .bind(order_id)
+    .bind(&product_ids)
+    .bind(&quantities)
+    .bind(&unit_prices)
+    .execute(&mut *tx)
+    .await?;
+    let changes =
+        Changes::new().set("customer_id", customer_id).set("lines", lines.len()).set("total_cents", total);
+    audit::record(&mut tx, scope, Action::OrderCreated, &format!("Order #{order_id}"), changes).await?;
+    tx.commit().await?;
+    Ok(order_id)
+}
+
+/// Lines checked, with a product chosen twice merged into one line.
+fn merge_lines(lines: &[NewOrderLine]) -> Result<Vec<NewOrderLine>, Error> {
+    let mut merged: Vec<NewOrderLine> = Vec::new();
+    for line in lines {
+        if !(1..=MAX_QUANTITY).contains(&line.quantity) {
+            return Err(FieldErrors::single("lines", format!("Quantities go from 1 to {MAX_QUANTITY}.")));
+        }
+        match merged.iter_mut().find(|m| m.product_id == line.product_id) {
+            Some(m) => {
+                m.quantity = (m.quantity + line.quantity).min(MAX_QUANTITY + 1);
+                if m.quantity > MAX_QUANTITY {
+                    return Err(FieldErrors::single(
+                        "lines",
+                        format!("Quantities go from 1 to {MAX_QUANTITY}."),
+                    ));
+                }
+            }
+            None => merged.push(*line),
+        }
+    }
+    if merged.is_empty() {
+        return Err(FieldErrors::single("lines", "Add at least one product."));
+    }
+    if merged.len() > MAX_LINES {
+        return Err(FieldErrors::single("lines", format!("An order may have at most {MAX_LINES} products.")));
+    }
+    Ok(merged)
 }
 
 /// The store's name and currency, for pages that show amounts.
@@ -270,6 +389,17 @@ mod tests {
         assert!(OrderStatus::ALL.iter().all(|s| !s.next().contains(&OrderStatus::Pending)));
         assert!(OrderStatus::Shipped.next().contains(&OrderStatus::Delivered));
         assert!(!OrderStatus::Delivered.next().contains(&OrderStatus::Cancelled));
+    }
+
+    #[test]
+    fn lines_of_one_product_merge_and_quantities_are_bounded() {
+        let line = |product_id, quantity| NewOrderLine { product_id, quantity };
+        assert_eq!(merge_lines(&[line(1, 2), line(2, 1), line(1, 3)]).unwrap(), [line(1, 5), line(2, 1)]);
+        assert!(merge_lines(&[]).is_err());
+        assert!(merge_lines(&[line(1, 0)]).is_err());
+        assert!(merge_lines(&[line(1, MAX_QUANTITY), line(1, 1)]).is_err());
+        let many: Vec<_> = (0..=MAX_LINES as i64).map(|id| line(id, 1)).collect();
+        assert!(merge_lines(&many).is_err());
     }
 
     #[test]

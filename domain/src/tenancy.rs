@@ -120,22 +120,26 @@ pub struct TenantScope {
     tenant_id: TenantId,
     account_id: AccountId,
     role: Role,
+    /// The member's email, to name them in the store's audit log.
+    email: String,
 }
 
 impl TenantScope {
     /// The scope of `account` in `tenant`, or [`Error::NotFound`] when the account is not a
     /// member (the same answer as for a store that does not exist).
     pub async fn for_member(db: &Db, account: AccountId, tenant: TenantId) -> Result<TenantScope, Error> {
-        let role: Option<String> = sqlx::query_scalar(
-            "SELECT m.role FROM memberships m
+        let member: Option<(String, String)> = sqlx::query_as(
+            "SELECT m.role, a.email FROM memberships m
+             JOIN accounts a ON a.id = m.account_id
              WHERE m.tenant_id = $1 AND m.account_id = $2",
         )
         .bind(tenant)
         .bind(account)
         .fetch_optional(db.pool())
         .await?;
-        let role = role.as_deref().and_then(Role::parse).ok_or(Error::NotFound)?;
-        Ok(TenantScope { tenant_id: tenant, account_id: account, role })
+        let (role, email) = member.ok_or(Error::NotFound)?;
+        let role = Role::parse(&role).ok_or(Error::NotFound)?;
+        Ok(TenantScope { tenant_id: tenant, account_id: account, role, email })
     }
 
     pub fn tenant_id(&self) -> TenantId {
@@ -148,6 +152,10 @@ impl TenantScope {
 
     pub fn role(&self) -> Role {
         self.role
+    }
+
+    pub fn email(&self) -> &str {
+        &self.email
     }
 
     /// Refuses what the member's role does not allow.
