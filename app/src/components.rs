@@ -4,6 +4,17 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 
+/// The store's pages, in the top bar.
+const STORE_LINKS: [(&str, &str); 7] = [
+    ("/", "Overview"),
+    ("/orders", "Orders"),
+    ("/products", "Products"),
+    ("/customers", "Customers"),
+    ("/team", "Team"),
+    ("/settings", "Settings"),
+    ("/audit", "Audit log"),
+];
+
 /// The top bar: the product's name, and the store's name with a sign-out button when signed in.
 #[component]
 pub fn TopBar(#[prop(optional, into)] store_name: Option<String>) -> impl IntoView {
@@ -12,9 +23,10 @@ pub fn TopBar(#[prop(optional, into)] store_name: Option<String>) -> impl IntoVi
             <div class="mx-auto flex max-w-5xl flex-wrap items-center justify-between gap-2 px-4 py-3">
                 <a href="/" class="text-lg font-semibold text-indigo-700">"Storefront"</a>
                 {store_name.is_some().then(|| view! {
-                    <nav aria-label="Store" class="flex gap-4 text-sm">
-                        <a href="/" class="text-slate-700 hover:text-indigo-700">"Overview"</a>
-                        <a href="/orders" class="text-slate-700 hover:text-indigo-700">"Orders"</a>
+                    <nav aria-label="Store" class="order-last flex w-full gap-4 overflow-x-auto text-sm sm:order-none sm:w-auto">
+                        {STORE_LINKS.into_iter().map(|(href, label)| view! {
+                            <a href=href class="whitespace-nowrap py-1 text-slate-700 hover:text-indigo-700">{label}</a>
+                        }).collect_view()}
                     </nav>
                 })}
                 {store_name.map(|name| view! {
@@ -68,5 +80,148 @@ pub fn StatusBadge(status: String) -> impl IntoView {
         <span class=format!("inline-block rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset {colours}")>
             {label}
         </span>
+    }
+}
+
+/// A page's outer frame while its data loads.
+#[component]
+pub fn LoadingPage() -> impl IntoView {
+    view! { <TopBar/><main class="mx-auto max-w-5xl px-4 py-8"><Loading/></main> }
+}
+
+/// What a store page shows when its data did not load: the sign-in prompt, not found, or
+/// the error with a way back.
+pub fn problem_page(error: AppError, title: &'static str) -> AnyView {
+    use crate::pages::{not_found::NotFound, sign_in_required::SignInRequired};
+    match error {
+        AppError::SignedOut => view! { <SignInRequired/> }.into_any(),
+        AppError::NotFound => view! { <NotFound/> }.into_any(),
+        error => view! {
+            <TopBar/>
+            <main class="mx-auto max-w-5xl px-4 py-8">
+                <h1 class="text-2xl font-semibold">{title}</h1>
+                <div class="mt-4"><ErrorNotice error/></div>
+                <a class="mt-4 inline-block text-indigo-700 underline" href="/">"Back to the overview"</a>
+            </main>
+        }
+        .into_any(),
+    }
+}
+
+/// A labelled form field with its hint and its problem, tied to the input for screen readers.
+#[component]
+pub fn Field(
+    label: &'static str,
+    name: &'static str,
+    /// What the field shows first: what was typed before a refusal, or the stored value.
+    #[prop(into)]
+    value: String,
+    #[prop(into)] error: Signal<Option<String>>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional)] inputmode: Option<&'static str>,
+    #[prop(optional)] required: bool,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described_by = {
+        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if error.get().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div>
+            <label for=id.clone() class="block text-sm font-medium text-slate-800">{label}</label>
+            {hint.map(|hint| view! { <p id=hint_id.clone() class="mt-0.5 text-xs text-slate-500">{hint}</p> })}
+            <input id=id name=name type=kind value=value required=required autocomplete=autocomplete inputmode=inputmode
+                aria-invalid=move || error.get().is_some().then_some("true")
+                aria-describedby=described_by
+                class="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500 aria-[invalid=true]:border-red-500"/>
+            {move || error.get().map(|message| view! {
+                <p id=error_id.clone() class="mt-1 text-sm text-red-700">{message}</p>
+            })}
+        </div>
+    }
+}
+
+/// Why a form was refused, announced to screen readers.
+#[component]
+pub fn FormAlert(#[prop(into)] failure: Signal<Option<AppError>>) -> impl IntoView {
+    move || {
+        failure.get().map(|error| {
+            view! {
+                <p role="alert" class="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-800" data-testid="form-alert">
+                    {error.to_string()}
+                </p>
+            }
+        })
+    }
+}
+
+/// A short confirmation after a change, announced politely.
+#[component]
+pub fn Notice(#[prop(into)] message: String) -> impl IntoView {
+    view! {
+        <p role="status" class="rounded-md border border-emerald-200 bg-emerald-50 p-3 text-sm text-emerald-900" data-testid="notice">
+            {message}
+        </p>
+    }
+}
+
+/// The main button of a form; it is disabled while the form is being sent.
+#[component]
+pub fn SubmitButton(label: &'static str, #[prop(into)] pending: Signal<bool>) -> impl IntoView {
+    view! {
+        <button type="submit" disabled=move || pending.get() aria-busy=move || pending.get().then_some("true")
+            class="rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700 focus:outline-none focus:ring-2 focus:ring-indigo-500 focus:ring-offset-2 disabled:opacity-60">
+            {move || if pending.get() { "Saving…" } else { label }}
+        </button>
+    }
+}
+
+/// "Page 2 of 5 · 120 products" with previous and next links.
+#[component]
+pub fn Pager(
+    paging: crate::paging::PagingView,
+    /// What the list holds, as `(one, many)`: `("product", "products")`.
+    noun: (&'static str, &'static str),
+    href: impl Fn(i64) -> String,
+) -> impl IntoView {
+    let noun = if paging.matching == 1 { noun.0 } else { noun.1 };
+    let (page, pages) = (paging.page, paging.pages);
+    let previous = (page > 1).then(|| href(page - 1));
+    let next = (page < pages).then(|| href(page + 1));
+    let link = "rounded-md border border-slate-300 bg-white px-3 py-1.5 hover:bg-slate-100 focus:outline-none focus:ring-2 focus:ring-indigo-500";
+    view! {
+        <nav aria-label="Pages" class="mt-4 flex flex-wrap items-center justify-between gap-2 text-sm">
+            <p class="text-slate-600" data-testid="pager">
+                {format!("Page {page} of {pages} · {} {noun}", crate::format::count(paging.matching))}
+            </p>
+            <div class="flex gap-2">
+                {previous.map(|href| view! { <a href=href rel="prev" class=link>"Previous"</a> })}
+                {next.map(|href| view! { <a href=href rel="next" class=link>"Next"</a> })}
+            </div>
+        </nav>
+    }
+}
+
+/// An empty list's message, with what to do next.
+#[component]
+pub fn EmptyState(#[prop(into)] message: String, children: Children) -> impl IntoView {
+    view! {
+        <div class="mt-6 rounded-lg border border-dashed border-slate-300 p-8 text-center text-slate-600" data-testid="empty">
+            <p>{message}</p>
+            <div class="mt-4">{children()}</div>
+        </div>
     }
 }

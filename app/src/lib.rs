@@ -2,11 +2,14 @@
 //! browser. Server functions stay thin: who is asking, which store, then one call into `domain`.
 
 pub mod components;
+pub mod customers;
 pub mod error;
 pub mod figures;
 pub mod format;
 pub mod orders;
 pub mod pages;
+pub mod paging;
+pub mod products;
 #[cfg(feature = "ssr")]
 pub mod session;
 pub mod site;
@@ -20,7 +23,9 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
 use crate::pages::choose_store::ChooseStorePage;
-use crate::pages::orders::{OrderPage, OrdersPage};
+use crate::pages::customers::{CustomerFormPage, CustomersPage};
+use crate::pages::orders::{NewOrderPage, OrderPage, OrdersPage};
+use crate::pages::products::{ImportProductsPage, ProductFormPage, ProductsPage};
 use crate::pages::{home::HomePage, not_found::NotFound, sign_in::SignInPage};
 
 /// The name of the compiled site files (`/pkg/storefront.js`, `.wasm`, `.css`).
@@ -57,7 +62,15 @@ pub fn App() -> impl IntoView {
                 <Route path=(StaticSegment("auth"), StaticSegment("login")) view=SignInPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("auth"), StaticSegment("choose-store")) view=ChooseStorePage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("orders") view=OrdersPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("orders"), StaticSegment("new")) view=NewOrderPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("orders"), ParamSegment("id")) view=OrderPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("customers") view=CustomersPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("customers"), StaticSegment("new")) view=CustomerFormPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("customers"), ParamSegment("id")) view=CustomerFormPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("products") view=ProductsPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("products"), StaticSegment("new")) view=ProductFormPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("products"), StaticSegment("import")) view=ImportProductsPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("products"), ParamSegment("id")) view=ProductFormPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

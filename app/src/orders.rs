@@ -182,3 +182,93 @@ mod tests {
         assert_eq!(OrdersQuery::default().href_for_page(1), "/orders?page=1");
     }
 }
+
+/// What the new-order form offers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewOrderChoices {
+    /// `(id, name, email)`, the first [`FORM_CHOICES`] matching the customer search.
+    pub customers: Vec<(i64, String, String)>,
+    /// `(id, name, sku, price in minor units)` of the products for sale.
+    pub products: Vec<(i64, String, String, i64)>,
+    pub store_name: String,
+    pub currency: String,
+    pub can_write: bool,
+}
+
+/// The most customers and products the form lists; a search narrows the customers.
+pub const FORM_CHOICES: i64 = 200;
+/// Line rows the form shows (blank rows are ignored).
+pub const FORM_LINES: usize = 6;
+
+#[server(endpoint = "new_order_choices")]
+pub async fn get_new_order_choices(customer_search: Option<String>) -> Result<NewOrderChoices, AppError> {
+    use domain::products::{ProductFilter, ProductSort};
+
+    let (state, scope) = crate::session::current_store().await?;
+    let customers =
+        domain::customers::choices(&state.db, &scope, customer_search.as_deref(), FORM_CHOICES).await?;
+    let filter = ProductFilter { search: None, archived: false, sort: ProductSort::Name };
+    let products = domain::products::list_for_choice(&state.db, &scope, &filter, FORM_CHOICES).await?;
+    let labels = domain::settings::labels(&state.db, &scope).await?;
+    Ok(NewOrderChoices {
+        customers,
+        products: products.into_iter().map(|p| (p.id, p.name, p.sku, p.price_cents)).collect(),
+        store_name: labels.name,
+        currency: labels.currency,
+        can_write: scope.role().allows(domain::Permission::WriteBusinessData),
+    })
+}
+
+/// A line of the form, as typed; a line with no product chosen is ignored.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineInput {
+    #[serde(default)]
+    pub product: String,
+    #[serde(default)]
+    pub quantity: String,
+}
+
+/// Places an order; its prices and total are worked out on the server. Shows the new order.
+#[server(endpoint = "create_order")]
+pub async fn create_order(
+    customer: String,
+    #[server(default)] lines: Vec<LineInput>,
+) -> Result<i64, AppError> {
+    use domain::orders::NewOrderLine;
+    use domain::FieldErrors;
+
+    let mut typed: Vec<(String, String)> = vec![("customer".into(), customer.clone())];
+    for (i, line) in lines.iter().enumerate() {
+        typed.push((format!("lines[{i}][product]"), line.product.clone()));
+        typed.push((format!("lines[{i}][quantity]"), line.quantity.clone()));
+    }
+    let result = async {
+        let (state, scope) = crate::session::current_store().await?;
+        let customer_id: i64 =
+            customer.trim().parse().map_err(|_| FieldErrors::single("customer", "Choose a customer."))?;
+        let mut chosen = Vec::new();
+        for line in lines.iter().filter(|l| !l.product.trim().is_empty()) {
+            let product_id = line
+                .product
+                .trim()
+                .parse()
+                .map_err(|_| FieldErrors::single("lines", "Choose products from the list."))?;
+            let quantity = line.quantity.trim().parse().map_err(|_| {
+                FieldErrors::single(
+                    "lines",
+                    format!(
+                        "Enter each quantity as a whole number from 1 to {}.",
+                        domain::orders::MAX_QUANTITY
+                    ),
+                )
+            })?;
+            chosen.push(NewOrderLine { product_id, quantity });
+        }
+        let id = domain::orders::create(&state.db, &scope, customer_id, &chosen).await?;
+        tracing::info!(order = id, account = %scope.account_id(), "order created");
+        leptos_axum::redirect(&format!("/orders/{id}?created=1"));
+        Ok::<i64, AppError>(id)
+    };
+    let typed: Vec<(&str, &str)> = typed.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    crate::session::boxed(result).await.map_err(|e| e.with_values(&typed))
+}

@@ -18,6 +18,7 @@ pub mod password;
 pub mod products;
 pub mod rate_limits;
 pub mod seed;
+pub mod settings;
 pub mod tenancy;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -57,6 +58,9 @@ mod futures_are_send {
         assert_send(customers::get(db, scope, 1));
         assert_send(customers::choices(db, scope, None, 1));
         assert_send(orders::create(db, scope, 1, &[]));
+        assert_send(settings::labels(db, scope));
+        assert_send(settings::get(db, scope));
+        assert_send(settings::update(db, scope, &settings::SettingsInput::default()));
         assert_send(audit::list(db, scope, &audit::AuditFilter::default(), 1));
         assert_send(accounts::authenticate(db, email, ""));
         assert_send(accounts::memberships(db, scope.account_id()));

@@ -191,6 +191,31 @@ pub async fn list(
     Ok((products, paging))
 }
 
+/// The first `limit` products of `filter`, for a form's choice (no count, no pages).
+pub async fn list_for_choice(
+    db: &Db,
+    scope: &TenantScope,
+    filter: &ProductFilter,
+    limit: i64,
+) -> Result<Vec<Product>, Error> {
+    let mut tx = db.begin_tenant(scope).await?;
+    let pattern = search_text(filter.search.as_deref()).map(contains_pattern);
+    let products = sqlx::query_as(&format!(
+        "SELECT id, name, sku, price_cents, archived_at, created_at FROM products
+         WHERE tenant_id = $1 AND (archived_at IS NOT NULL) = $2 AND ($3::text IS NULL OR name ILIKE $3 OR sku ILIKE $3)
+         ORDER BY {} LIMIT $4",
+        filter.sort.order_by()
+    ))
+    .bind(tx.tenant_id())
+    .bind(filter.archived)
+    .bind(&pattern)
+    .bind(limit)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(products)
+}
+
 /// One product of the store, archived or not.
 pub async fn get(db: &Db, scope: &TenantScope, id: i64) -> Result<Product, Error> {
     let mut tx = db.begin_tenant(scope).await?;

@@ -10,5 +10,6 @@ pub mod database;
 pub mod health;
 pub mod hydra;
 pub mod identity_provider;
+pub mod products;
 pub mod startup;
 pub mod telemetry;

@@ -9,6 +9,7 @@ use anyhow::Context;
 use app::site::{DemoLogin, SiteInfo};
 use app::state::AppState;
 use app::{shell, App, SITE_NAME};
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
 use axum::middleware;
 use axum::routing::{get, post};
@@ -32,6 +33,7 @@ use crate::csrf::{self, AppOrigin};
 use crate::database::Database;
 use crate::health;
 use crate::identity_provider::IdentityProvider;
+use crate::products;
 
 /// The server's tokio runtime: multi-threaded, with at least four workers whatever the machine.
 /// Leptos's server rendering can stall a response for good when a resource's future is woken
@@ -156,7 +158,12 @@ fn router(state: AppState, settings: &Settings, public_url: &str, mode: SignInMo
         .route("/login", get(local::start_login))
         .route("/auth/login", post(local::submit_sign_in))
         .route("/auth/choose-store", post(local::choose_store))
-        .route("/logout", post(local::logout));
+        .route("/logout", post(local::logout))
+        .route("/products/export.csv", get(products::export))
+        .route(
+            "/products/import",
+            post(products::import).layer(DefaultBodyLimit::max(products::MAX_IMPORT_BYTES + 64 * 1024)),
+        );
     match &mode {
         SignInMode::Local => {}
         SignInMode::Hydra(provider) => {

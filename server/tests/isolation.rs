@@ -163,3 +163,115 @@ async fn the_dashboard_lists_no_other_stores_orders_or_products() {
     }
     let _ = a;
 }
+
+/// A product of store B, made through the data layer as B's owner.
+async fn product_of(app: &TestApp, store: &TestStore, sku: &str) -> i64 {
+    use domain::products::{ProductDraft, ProductInput};
+    let scope = app.db.scope(store.owner, store.tenant).await;
+    let input = ProductInput { name: format!("Bravo {sku}"), sku: sku.into(), price: "9.99".into() };
+    domain::products::create(&app.db.db, &scope, &ProductDraft::parse(&input, "USD").unwrap()).await.unwrap()
+}
+
+#[tokio::test]
+async fn another_stores_products_cannot_be_seen_changed_or_exported() {
+    let app = TestApp::spawn().await;
+    let (_a, visitor) = app.signed_in_store("Alpha Goods").await;
+    let b = app.db.store("Bravo Goods").await;
+    let b_product = product_of(&app, &b, "B-1").await;
+    let id = b_product.to_string();
+
+    let list = visitor
+        .server_fn_json(
+            "list_products",
+            &serde_json::json!({ "query": { "q": "", "sort": "", "archived": false, "page": 1 } }),
+        )
+        .await;
+    let body = list.text().await.unwrap();
+    assert!(body.contains("\"matching\":0") && !body.contains("Bravo B-1"), "{body}");
+    assert!(!visitor.get("/products?q=Bravo").await.text().await.unwrap().contains("Bravo B-1"));
+    assert_eq!(visitor.get(&format!("/products/{id}")).await.status(), 404);
+    assert!(visitor
+        .server_fn("get_product", &[("id", &id)])
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("NotFound"));
+
+    let save = visitor
+        .server_fn("save_product", &[("id", &id), ("name", "Stolen"), ("sku", "B-1"), ("price", "0")])
+        .await;
+    assert!(save.text().await.unwrap().contains("NotFound"));
+    let archive = visitor.server_fn("archive_product", &[("id", &id), ("archived", "true")]).await;
+    assert!(archive.text().await.unwrap().contains("NotFound"));
+    let (name, price, archived): (String, i64, bool) =
+        sqlx::query_as("SELECT name, price_cents, archived_at IS NOT NULL FROM products WHERE id = $1")
+            .bind(b_product)
+            .fetch_one(&app.db.owner)
+            .await
+            .unwrap();
+    assert_eq!((name.as_str(), price, archived), ("Bravo B-1", 999, false), "store B's product changed");
+
+    let csv = visitor.get("/products/export.csv").await.text().await.unwrap();
+    assert_eq!(csv, "sku,name,price,status\n", "store B's products leaked into the export");
+    // An import with B's SKU creates A's own product and leaves B's alone.
+    let part = reqwest::multipart::Part::bytes(b"sku,name,price\nB-1,Mine,1\n".to_vec()).file_name("p.csv");
+    let form = reqwest::multipart::Form::new().part("file", part);
+    visitor.client.post(visitor.url("/products/import")).multipart(form).send().await.unwrap();
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM products WHERE sku = 'B-1' ORDER BY name")
+        .fetch_all(&app.db.owner)
+        .await
+        .unwrap();
+    assert_eq!(names, ["Bravo B-1", "Mine"]);
+}
+
+#[tokio::test]
+async fn another_stores_customers_cannot_be_seen_changed_or_ordered_for() {
+    let app = TestApp::spawn().await;
+    let (_a, visitor) = app.signed_in_store("Alpha Goods").await;
+    let b = app.db.store("Bravo Goods").await;
+    let b_product = product_of(&app, &b, "B-1").await;
+    let b_customer: i64 = sqlx::query_scalar(
+        "INSERT INTO customers (tenant_id, name, email) VALUES ($1, 'Bea Bravo', 'bea@example.test') RETURNING id",
+    )
+    .bind(b.tenant)
+    .fetch_one(&app.db.owner)
+    .await
+    .unwrap();
+    let id = b_customer.to_string();
+
+    let list = visitor
+        .server_fn_json("list_customers", &serde_json::json!({ "query": { "q": "", "sort": "", "page": 1 } }))
+        .await;
+    assert!(!list.text().await.unwrap().contains("Bea Bravo"));
+    assert_eq!(visitor.get(&format!("/customers/{id}")).await.status(), 404);
+    assert!(visitor
+        .server_fn("get_customer", &[("id", &id)])
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("NotFound"));
+    let save = visitor
+        .server_fn("save_customer", &[("id", &id), ("name", "Stolen"), ("email", "x@example.test")])
+        .await;
+    assert!(save.text().await.unwrap().contains("NotFound"));
+    let name: String = sqlx::query_scalar("SELECT name FROM customers WHERE id = $1")
+        .bind(b_customer)
+        .fetch_one(&app.db.owner)
+        .await
+        .unwrap();
+    assert_eq!(name, "Bea Bravo");
+
+    // The new-order form offers none of B's customers or products, and an order naming them is refused.
+    let form = visitor.server_fn("get_new_order_choices", &[]).await.text().await.unwrap();
+    assert!(!form.contains("Bea Bravo") && !form.contains("Bravo B-1"), "{form}");
+    let product = b_product.to_string();
+    let order =
+        [("customer", id.as_str()), ("lines[0][product]", product.as_str()), ("lines[0][quantity]", "1")];
+    let call = visitor.server_fn("create_order", &order).await;
+    assert!(!call.status().is_success());
+    let orders: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM orders").fetch_one(&app.db.owner).await.unwrap();
+    assert_eq!(orders, 0, "an order was written for another store's customer");
+}

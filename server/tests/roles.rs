@@ -4,8 +4,25 @@
 mod common;
 
 use common::TestApp;
-use domain::testing::TEST_PASSWORD;
+use domain::testing::{TestStore, TEST_PASSWORD};
 use domain::Role;
+
+/// A visitor signed in to `store` with `role` (the store's owner for `Role::Owner`).
+async fn member(app: &TestApp, store: &TestStore, role: Role) -> common::Visitor {
+    let email = if role == Role::Owner {
+        store.owner_email.clone()
+    } else {
+        let email = format!("{role}-{}@example.test", uuid::Uuid::new_v4());
+        let account = app.db.account(&email, TEST_PASSWORD).await;
+        app.db.add_member(store.tenant, account, role).await;
+        email
+    };
+    let visitor = app.visitor();
+    assert_eq!(visitor.sign_in(&email, TEST_PASSWORD).await.headers()["location"], "/");
+    visitor
+}
+
+const ROLES: [Role; 4] = [Role::Owner, Role::Admin, Role::Member, Role::Viewer];
 
 #[tokio::test]
 async fn viewers_cannot_change_orders_and_other_roles_can() {
@@ -52,4 +69,93 @@ async fn a_transition_the_status_does_not_allow_is_explained() {
         visitor.server_fn("change_order_status", &[("id", &order.to_string()), ("status", "shipped")]).await;
     assert!(!call.status().is_success());
     assert!(call.text().await.unwrap().contains("A cancelled order cannot be marked shipped."));
+}
+
+#[tokio::test]
+async fn viewers_cannot_change_products_and_other_roles_can() {
+    let app = TestApp::spawn().await;
+    let store = app.db.store("Corner Shop").await;
+    for role in ROLES {
+        let visitor = member(&app, &store, role).await;
+        let allowed = role != Role::Viewer;
+        let sku = format!("SKU-{role}");
+        let created =
+            visitor.server_fn("save_product", &[("name", "Tote"), ("sku", &sku), ("price", "5")]).await;
+        assert_eq!(created.status().is_success(), allowed, "{role}: create");
+        if !allowed {
+            assert!(created.text().await.unwrap().contains("Forbidden"));
+        }
+        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM products WHERE sku = $1)")
+            .bind(&sku)
+            .fetch_one(&app.db.owner)
+            .await
+            .unwrap();
+        assert_eq!(exists, allowed, "{role}");
+
+        let (id,): (i64,) = sqlx::query_as("SELECT id FROM products ORDER BY id LIMIT 1")
+            .fetch_one(&app.db.owner)
+            .await
+            .unwrap();
+        let archive =
+            visitor.server_fn("archive_product", &[("id", &id.to_string()), ("archived", "true")]).await;
+        assert_eq!(archive.status().is_success(), allowed, "{role}: archive");
+        let page = visitor.get(&format!("/products/{id}")).await.text().await.unwrap();
+        assert_eq!(page.contains("Save changes"), allowed, "{role}: the form");
+
+        let part =
+            reqwest::multipart::Part::bytes(b"sku,name,price\nIMPORTED,Tray,1\n".to_vec()).file_name("p.csv");
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let import =
+            visitor.client.post(visitor.url("/products/import")).multipart(form).send().await.unwrap();
+        let report = visitor.follow(import).await;
+        assert_eq!(
+            report.contains("Your role does not allow importing products."),
+            !allowed,
+            "{role}: import"
+        );
+    }
+    let imported: i64 = sqlx::query_scalar("SELECT count(*) FROM products WHERE sku = 'IMPORTED'")
+        .fetch_one(&app.db.owner)
+        .await
+        .unwrap();
+    assert_eq!(imported, 1, "imported by the first role that may, updated by the others");
+}
+
+#[tokio::test]
+async fn viewers_cannot_add_customers_or_place_orders_and_other_roles_can() {
+    let app = TestApp::spawn().await;
+    let store = app.db.store("Corner Shop").await;
+    app.db.add_orders(store.tenant, 1, &["paid"]).await;
+    let (customer, product): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT id FROM customers LIMIT 1), (SELECT id FROM products ORDER BY id LIMIT 1)",
+    )
+    .fetch_one(&app.db.owner)
+    .await
+    .unwrap();
+    let (customer, product) = (customer.to_string(), product.to_string());
+    for role in ROLES {
+        let visitor = member(&app, &store, role).await;
+        let allowed = role != Role::Viewer;
+        let email = format!("{role}@example.test");
+        let saved = visitor.server_fn("save_customer", &[("name", "Ada"), ("email", &email)]).await;
+        assert_eq!(saved.status().is_success(), allowed, "{role}: add a customer");
+        let order = [
+            ("customer", customer.as_str()),
+            ("lines[0][product]", product.as_str()),
+            ("lines[0][quantity]", "1"),
+        ];
+        let placed = visitor.server_fn("create_order", &order).await;
+        assert_eq!(placed.status().is_success(), allowed, "{role}: place an order");
+        if !allowed {
+            assert!(placed.text().await.unwrap().contains("Forbidden"));
+            let page = visitor.get("/orders/new").await.text().await.unwrap();
+            assert!(page.contains("Your role lets you see orders, not place them."));
+        }
+    }
+    let (customers, orders): (i64, i64) =
+        sqlx::query_as("SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM orders)")
+            .fetch_one(&app.db.owner)
+            .await
+            .unwrap();
+    assert_eq!((customers, orders), (1 + 3, 1 + 3), "three roles wrote, the viewer did not");
 }

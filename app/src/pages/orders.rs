@@ -7,12 +7,20 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::components::{ErrorNotice, Loading, StatusBadge, TopBar};
+use crate::components::{
+    problem_page, EmptyState, ErrorNotice, FormAlert, Loading, LoadingPage, Notice, Pager, StatusBadge,
+    SubmitButton, TopBar,
+};
 use crate::error::AppError;
 use crate::format;
-use crate::orders::{get_order, list_orders, ChangeOrderStatus, OrderList, OrderView, OrdersQuery, STATUSES};
+use crate::orders::{
+    get_new_order_choices, get_order, list_orders, ChangeOrderStatus, CreateOrder, NewOrderChoices,
+    OrderList, OrderView, OrdersQuery, FORM_LINES, STATUSES,
+};
 use crate::pages::not_found::NotFound;
+use crate::pages::products::SECONDARY;
 use crate::pages::sign_in_required::SignInRequired;
+use crate::paging::PagingView;
 
 #[component]
 pub fn OrdersPage() -> impl IntoView {
@@ -55,12 +63,14 @@ fn OrdersView(list: OrderList, query: OrdersQuery) -> impl IntoView {
         || query.to.as_deref().is_some_and(|s| !s.is_empty());
     let currency = list.currency.clone();
     let (page, pages) = (list.page, list.pages);
-    let previous = (page > 1).then(|| query.href_for_page(page - 1));
-    let next = (page < pages).then(|| query.href_for_page(page + 1));
+    let pager_query = query.clone();
     view! {
         <TopBar store_name=list.store_name.clone()/>
         <main class="mx-auto max-w-5xl px-4 py-8">
-            <h1 class="text-2xl font-semibold">"Orders"</h1>
+            <div class="flex flex-wrap items-center justify-between gap-3">
+                <h1 class="text-2xl font-semibold">"Orders"</h1>
+                <a href="/orders/new" class=crate::pages::products::BUTTON>"New order"</a>
+            </div>
             <FilterForm query=query.clone()/>
             {if list.orders.is_empty() {
                 view! {
@@ -100,15 +110,8 @@ fn OrdersView(list: OrderList, query: OrdersQuery) -> impl IntoView {
                     </div>
                 }.into_any()
             }}
-            <nav aria-label="Pages" class="mt-4 flex flex-wrap items-center justify-between gap-2 text-sm">
-                <p class="text-slate-600" data-testid="pager">
-                    {format!("Page {page} of {pages} · {} orders", format::count(list.matching))}
-                </p>
-                <div class="flex gap-2">
-                    {previous.map(|href| view! { <A href=href attr:rel="prev" attr:class="rounded-md border border-slate-300 bg-white px-3 py-1.5 hover:bg-slate-100">"Previous"</A> })}
-                    {next.map(|href| view! { <A href=href attr:rel="next" attr:class="rounded-md border border-slate-300 bg-white px-3 py-1.5 hover:bg-slate-100">"Next"</A> })}
-                </div>
-            </nav>
+            <Pager paging=PagingView { matching: list.matching, page, pages } noun=("order", "orders")
+                href=move |page| pager_query.href_for_page(page)/>
         </main>
     }
 }
@@ -147,6 +150,8 @@ fn FilterForm(query: OrdersQuery) -> impl IntoView {
 pub fn OrderPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
+    let query = use_query_map();
+    let created = move || query.with(|q| q.get("created").is_some());
     let change = ServerAction::<ChangeOrderStatus>::new();
     // Read again after every change, so the page shows what is stored.
     let order = Resource::new(
@@ -162,7 +167,7 @@ pub fn OrderPage() -> impl IntoView {
         <Suspense fallback=|| view! { <TopBar/><main class="mx-auto max-w-5xl px-4 py-8"><Loading/></main> }>
             {move || Suspend::new(async move {
                 match order.await {
-                    Ok(order) => view! { <OrderDetail order change/> }.into_any(),
+                    Ok(order) => view! { <OrderDetail order change created=created()/> }.into_any(),
                     Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
                     Err(AppError::SignedOut) => view! { <SignInRequired/> }.into_any(),
                     Err(error) => view! {
@@ -175,7 +180,7 @@ pub fn OrderPage() -> impl IntoView {
 }
 
 #[component]
-fn OrderDetail(order: OrderView, change: ServerAction<ChangeOrderStatus>) -> impl IntoView {
+fn OrderDetail(order: OrderView, change: ServerAction<ChangeOrderStatus>, created: bool) -> impl IntoView {
     let currency = order.currency.clone();
     let failure = move || change.value().get().and_then(|result| result.err());
     let order_id = order.id;
@@ -209,6 +214,7 @@ fn OrderDetail(order: OrderView, change: ServerAction<ChangeOrderStatus>) -> imp
                 <h1 class="text-2xl font-semibold">{format!("Order #{}", order.id)}</h1>
                 <StatusBadge status=order.status.clone()/>
             </div>
+            {created.then(|| view! { <div class="mt-4"><Notice message="Order placed."/></div> })}
             <dl class="mt-4 grid grid-cols-1 gap-4 sm:grid-cols-3">
                 <div><dt class="text-sm text-slate-500">"Placed"</dt><dd>{order.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}</dd></div>
                 <div><dt class="text-sm text-slate-500">"Customer"</dt><dd data-testid="customer">{order.customer_name.clone()}</dd><dd class="text-sm text-slate-500">{order.customer_email.clone()}</dd></div>
@@ -243,6 +249,134 @@ fn OrderDetail(order: OrderView, change: ServerAction<ChangeOrderStatus>) -> imp
                     </tbody>
                 </table>
             </div>
+        </main>
+    }
+}
+
+/// `/orders/new`: a customer and up to [`FORM_LINES`] products with quantities. The server
+/// prices the order; blank lines are ignored.
+#[component]
+pub fn NewOrderPage() -> impl IntoView {
+    let query = use_query_map();
+    let search = move || query.with(|q| q.get("customer_q").filter(|s| !s.trim().is_empty()));
+    let choices = Resource::new(search, get_new_order_choices);
+    let create = ServerAction::<CreateOrder>::new();
+    view! {
+        <Title text="New order"/>
+        <Suspense fallback=LoadingPage>
+            {move || Suspend::new(async move {
+                let preselected = query.with_untracked(|q| q.get("customer")).unwrap_or_default();
+                match choices.await {
+                    Ok(choices) => view! { <NewOrderForm choices create preselected search=search().unwrap_or_default()/> }.into_any(),
+                    Err(error) => problem_page(error, "New order"),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn NewOrderForm(
+    choices: NewOrderChoices,
+    create: ServerAction<CreateOrder>,
+    preselected: String,
+    search: String,
+) -> impl IntoView {
+    let failure = Signal::derive(move || create.value().get().and_then(Result::err));
+    let field_error = move |field: &'static str| {
+        Signal::derive(move || failure.get().and_then(|e| e.form_problems()).and_then(|p| p.field(field)))
+    };
+    let typed = failure.get_untracked().and_then(|e| e.form_problems());
+    let typed_value = move |field: &str| typed.as_ref().and_then(|p| p.value(field));
+    let customer = typed_value("customer").unwrap_or(preselected);
+    let currency = choices.currency.clone();
+    let product_options = choices
+        .products
+        .iter()
+        .map(|(id, name, sku, price)| {
+            (id.to_string(), format!("{name} ({sku}) — {}", format::money(*price, &currency)))
+        })
+        .collect::<Vec<_>>();
+    let lines = (0..FORM_LINES)
+        .map(|i| {
+            let product = typed_value(&format!("lines[{i}][product]")).unwrap_or_default();
+            let quantity = typed_value(&format!("lines[{i}][quantity]")).unwrap_or_else(|| "1".into());
+            (i, product, quantity)
+        })
+        .collect::<Vec<_>>();
+    let lines_error = field_error("lines");
+    let customer_error = field_error("customer");
+    let select =
+        "mt-1 block w-full rounded-md border border-slate-300 px-2 py-2 aria-[invalid=true]:border-red-500";
+    view! {
+        <TopBar store_name=choices.store_name.clone()/>
+        <main class="mx-auto max-w-3xl px-4 py-8">
+            <a href="/orders" class="text-sm text-indigo-700 hover:underline">"← All orders"</a>
+            <h1 class="mt-2 text-2xl font-semibold">"New order"</h1>
+            {if !choices.can_write {
+                view! { <p class="mt-6 text-slate-600">"Your role lets you see orders, not place them."</p> }.into_any()
+            } else if choices.products.is_empty() || (choices.customers.is_empty() && search.is_empty()) {
+                view! {
+                    <EmptyState message="An order needs a customer and a product for sale.">
+                        <div class="flex justify-center gap-2">
+                            <a href="/customers/new" class=SECONDARY>"New customer"</a>
+                            <a href="/products/new" class=SECONDARY>"New product"</a>
+                        </div>
+                    </EmptyState>
+                }.into_any()
+            } else {
+                view! {
+                    <form method="get" action="/orders/new" role="search" aria-label="Find a customer" class="mt-6 flex flex-wrap items-end gap-2">
+                        <div class="flex-1">
+                            <label for="customer_q" class="block text-sm font-medium">"Find a customer"</label>
+                            <input id="customer_q" name="customer_q" type="search" value=search.clone() class="mt-1 w-full rounded-md border border-slate-300 px-3 py-1.5"/>
+                        </div>
+                        <button type="submit" class=SECONDARY>"Find"</button>
+                    </form>
+                    <ActionForm action=create attr:class="mt-4 space-y-5 rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
+                        <FormAlert failure/>
+                        <div>
+                            <label for="field-customer" class="block text-sm font-medium">"Customer"</label>
+                            <select id="field-customer" name="customer" class=select required=true
+                                aria-invalid=move || customer_error.get().is_some().then_some("true")
+                                aria-describedby=move || customer_error.get().map(|_| "field-customer-error")>
+                                <option value="">{if choices.customers.is_empty() { "No customer matches the search" } else { "Choose a customer" }}</option>
+                                {choices.customers.into_iter().map(|(id, name, email)| {
+                                    let id = id.to_string();
+                                    view! { <option selected=customer == id value=id>{format!("{name} <{email}>")}</option> }
+                                }).collect_view()}
+                            </select>
+                            {move || customer_error.get().map(|message| view! { <p id="field-customer-error" class="mt-1 text-sm text-red-700">{message}</p> })}
+                        </div>
+                        <fieldset aria-describedby=move || lines_error.get().map(|_| "field-lines-error")>
+                            <legend class="text-sm font-medium">"Products"</legend>
+                            <p class="text-xs text-slate-500">"Leave the rows you do not need empty. Prices come from your catalogue."</p>
+                            <div class="mt-2 space-y-2">
+                                {lines.into_iter().map(|(i, product, quantity)| {
+                                    let options = product_options.clone();
+                                    view! {
+                                        <div class="grid grid-cols-[1fr_6rem] gap-2">
+                                            <label class="sr-only" for=format!("line-{i}-product")>{format!("Product, line {}", i + 1)}</label>
+                                            <select id=format!("line-{i}-product") name=format!("lines[{i}][product]") class=select>
+                                                <option value="">"—"</option>
+                                                {options.into_iter().map(|(id, label)| view! {
+                                                    <option selected=product == id value=id>{label}</option>
+                                                }).collect_view()}
+                                            </select>
+                                            <label class="sr-only" for=format!("line-{i}-quantity")>{format!("Quantity, line {}", i + 1)}</label>
+                                            <input id=format!("line-{i}-quantity") name=format!("lines[{i}][quantity]") type="number" min="1"
+                                                max="9999" inputmode="numeric" value=quantity
+                                                class="mt-1 block w-full rounded-md border border-slate-300 px-2 py-2"/>
+                                        </div>
+                                    }
+                                }).collect_view()}
+                            </div>
+                            {move || lines_error.get().map(|message| view! { <p id="field-lines-error" class="mt-1 text-sm text-red-700">{message}</p> })}
+                        </fieldset>
+                        <SubmitButton label="Place order" pending=create.pending()/>
+                    </ActionForm>
+                }.into_any()
+            }}
         </main>
     }
 }

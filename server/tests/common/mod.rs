@@ -129,6 +129,26 @@ impl Visitor {
         response
     }
 
+    /// Submits a form to a server function the way a browser without JavaScript does, from
+    /// the page at `from`: the answer is a redirect (to `from`, with any error in its query).
+    pub async fn submit_form(&self, endpoint: &str, from: &str, form: &[(&str, &str)]) -> Response {
+        self.client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header("accept", "text/html")
+            .header("referer", self.url(from))
+            .form(form)
+            .send()
+            .await
+            .expect("form submission")
+    }
+
+    /// Follows a redirect answer and returns the page's HTML.
+    pub async fn follow(&self, response: Response) -> String {
+        let location = response.headers()["location"].to_str().expect("a location").to_owned();
+        let url = if location.starts_with("http") { location } else { self.url(&location) };
+        self.client.get(url).send().await.expect("GET").text().await.expect("HTML")
+    }
+
     /// Calls a server function that takes JSON, the way the hydrated page does.
     pub async fn server_fn_json(&self, endpoint: &str, body: &serde_json::Value) -> Response {
         self.client

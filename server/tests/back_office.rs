@@ -1,0 +1,174 @@
+//! The back office through HTTP: products, customers and new orders, by forms with and without JavaScript; CSV export and import.
+
+mod common;
+
+use common::TestApp;
+
+#[tokio::test]
+async fn a_product_is_created_from_the_form_without_javascript() {
+    let app = TestApp::spawn().await;
+    let (_store, visitor) = app.signed_in_store("Corner Shop").await;
+    let response = visitor
+        .submit_form(
+            "save_product",
+            "/products/new",
+            &[("name", "Linen Tote"), ("sku", "TOTE-1"), ("price", "12.50")],
+        )
+        .await;
+    assert_eq!(response.status(), 302);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/products/") && location.ends_with("?saved=created"), "{location}");
+    let html = visitor.follow(response).await;
+    assert!(html.contains("Product created."));
+    assert!(
+        html.contains("value=\"Linen Tote\"") && html.contains("value=\"12.50\""),
+        "the form shows the product"
+    );
+
+    let list = visitor.get("/products").await.text().await.unwrap();
+    assert!(list.contains("Linen Tote") && list.contains("$12.50"));
+}
+
+#[tokio::test]
+async fn a_refused_form_comes_back_with_its_problems_and_what_was_typed() {
+    let app = TestApp::spawn().await;
+    let (_store, visitor) = app.signed_in_store("Corner Shop").await;
+    let form = [("name", "Walnut Tray"), ("sku", "has space"), ("price", "12.345")];
+    let response = visitor.submit_form("save_product", "/products/new", &form).await;
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.contains("__err="), "{location}");
+    let html = visitor.follow(response).await;
+    assert!(html.contains("Some fields need your attention."), "the summary");
+    assert!(html.contains("Use only letters, digits and - _ . / (no spaces)."), "the SKU's problem");
+    assert!(html.contains("Use at most 2 digits after the decimal point."), "the price's problem");
+    assert!(
+        html.contains("value=\"Walnut Tray\"") && html.contains("value=\"12.345\""),
+        "what was typed is kept"
+    );
+    assert!(html.contains("aria-invalid=\"true\""));
+    let count: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM products").fetch_one(&app.db.owner).await.unwrap();
+    assert_eq!(count, 0);
+
+    // The same through the hydrated page: a JSON error naming the fields.
+    let call = visitor.server_fn("save_product", &form).await;
+    assert!(!call.status().is_success());
+    let body = call.text().await.unwrap();
+    assert!(body.contains("\"sku\"") && body.contains("\"price\""), "{body}");
+}
+
+#[tokio::test]
+async fn a_duplicate_sku_is_explained_in_its_field() {
+    let app = TestApp::spawn().await;
+    let (_store, visitor) = app.signed_in_store("Corner Shop").await;
+    let form = [("name", "Tote"), ("sku", "TOTE-1"), ("price", "5")];
+    assert!(visitor.server_fn("save_product", &form).await.status().is_success());
+    let html = visitor.follow(visitor.submit_form("save_product", "/products/new", &form).await).await;
+    assert!(html.contains("Another product already has the SKU “TOTE-1”."), "{html}");
+}
+
+#[tokio::test]
+async fn products_export_as_csv_and_a_bad_import_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let (_store, visitor) = app.signed_in_store("Corner Shop").await;
+    visitor.server_fn("save_product", &[("name", "Tote, linen"), ("sku", "TOTE-1"), ("price", "5")]).await;
+
+    let export = visitor.get("/products/export.csv").await;
+    assert_eq!(export.status(), 200);
+    assert!(export.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert_eq!(export.text().await.unwrap(), "sku,name,price,status\nTOTE-1,\"Tote, linen\",5.00,active\n");
+
+    let upload = |csv: &'static str| {
+        let part = reqwest::multipart::Part::bytes(csv.as_bytes()).file_name("products.csv");
+        reqwest::multipart::Form::new().part("file", part)
+    };
+    let bad = visitor
+        .client
+        .post(visitor.url("/products/import"))
+        .multipart(upload("sku,name,price\nTOTE-1,Tote v2,6\nTRAY-1,Tray,nope\n"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 303);
+    let report = visitor.follow(bad).await;
+    assert!(report.contains("Nothing was imported."), "{report}");
+    assert!(report.contains("price: Enter an amount like 12.50."), "{report}");
+    let name: String = sqlx::query_scalar("SELECT name FROM products WHERE sku = 'TOTE-1'")
+        .fetch_one(&app.db.owner)
+        .await
+        .unwrap();
+    assert_eq!(name, "Tote, linen");
+    // The report is shown once.
+    assert!(!visitor.get("/products/import").await.text().await.unwrap().contains("Nothing was imported."));
+
+    let good = visitor
+        .client
+        .post(visitor.url("/products/import"))
+        .multipart(upload("sku,name,price\nTOTE-1,Tote v2,6\nTRAY-1,Tray,7.5\n"))
+        .send()
+        .await
+        .unwrap();
+    let report = visitor.follow(good).await;
+    assert!(report.contains("Imported: 1 new, 1 updated."), "{report}");
+}
+
+#[tokio::test]
+async fn an_order_is_placed_from_the_form_without_javascript_and_priced_by_the_server() {
+    let app = TestApp::spawn().await;
+    let (_store, visitor) = app.signed_in_store("Corner Shop").await;
+    visitor.server_fn("save_product", &[("name", "Tote"), ("sku", "TOTE"), ("price", "5")]).await;
+    visitor.server_fn("save_product", &[("name", "Tray"), ("sku", "TRAY"), ("price", "7.50")]).await;
+    visitor.server_fn("save_customer", &[("name", "Ada"), ("email", "ada@example.test")]).await;
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM products ORDER BY sku").fetch_all(&app.db.owner).await.unwrap();
+    let customer: i64 =
+        sqlx::query_scalar("SELECT id FROM customers").fetch_one(&app.db.owner).await.unwrap();
+    let (tote, tray, customer) = (ids[0].to_string(), ids[1].to_string(), customer.to_string());
+
+    let form_page = visitor.get("/orders/new").await.text().await.unwrap();
+    assert!(form_page.contains("Tote (TOTE) — $5.00") && form_page.contains("Ada &lt;ada@example.test&gt;"));
+
+    // A blank line is ignored; a price in the request would be ignored too (there is no such field).
+    let form = [
+        ("customer", customer.as_str()),
+        ("lines[0][product]", tote.as_str()),
+        ("lines[0][quantity]", "3"),
+        ("lines[1][product]", ""),
+        ("lines[1][quantity]", "1"),
+        ("lines[2][product]", tray.as_str()),
+        ("lines[2][quantity]", "1"),
+    ];
+    let response = visitor.submit_form("create_order", "/orders/new", &form).await;
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/orders/") && location.ends_with("?created=1"), "{location}");
+    let html = visitor.follow(response).await;
+    assert!(html.contains("Order placed.") && html.contains("$22.50"), "3 × 5.00 + 7.50");
+
+    // A refused order keeps the choices made.
+    let bad =
+        [("customer", customer.as_str()), ("lines[0][product]", tote.as_str()), ("lines[0][quantity]", "0")];
+    let html = visitor.follow(visitor.submit_form("create_order", "/orders/new", &bad).await).await;
+    assert!(html.contains("Quantities go from 1 to 9999."), "{html}");
+    assert!(
+        html.contains(&format!("selected value=\"{customer}\""))
+            || html.contains(&format!("value=\"{customer}\" selected")),
+        "the customer stays chosen"
+    );
+    let orders: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM orders").fetch_one(&app.db.owner).await.unwrap();
+    assert_eq!(orders, 1);
+}
+
+#[tokio::test]
+async fn customers_are_created_and_a_taken_email_is_explained() {
+    let app = TestApp::spawn().await;
+    let (_store, visitor) = app.signed_in_store("Corner Shop").await;
+    let form = [("name", "Ada Okafor"), ("email", "Ada@Example.test")];
+    let html = visitor.follow(visitor.submit_form("save_customer", "/customers/new", &form).await).await;
+    assert!(html.contains("Customer created.") && html.contains("value=\"ada@example.test\""));
+    let html = visitor.follow(visitor.submit_form("save_customer", "/customers/new", &form).await).await;
+    assert!(html.contains("Another customer already has the email ada@example.test."));
+    assert!(html.contains("value=\"Ada Okafor\""), "the name typed is kept");
+    let list = visitor.get("/customers?q=okafor").await.text().await.unwrap();
+    assert!(list.contains("Ada Okafor") && list.contains("Page 1 of 1 · 1 customer"));
+}
