@@ -217,11 +217,14 @@ pub fn Pager(
 
 /// An empty list's message, with what to do next.
 #[component]
-pub fn EmptyState(#[prop(into)] message: String, children: Children) -> impl IntoView {
+pub fn EmptyState(
+    #[prop(into)] message: String,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
     view! {
         <div class="mt-6 rounded-lg border border-dashed border-slate-300 p-8 text-center text-slate-600" data-testid="empty">
             <p>{message}</p>
-            <div class="mt-4">{children()}</div>
+            {children.map(|children| view! { <div class="mt-4">{children()}</div> })}
         </div>
     }
 }

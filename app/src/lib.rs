@@ -12,6 +12,7 @@ pub mod paging;
 pub mod products;
 #[cfg(feature = "ssr")]
 pub mod session;
+pub mod settings;
 pub mod site;
 #[cfg(feature = "ssr")]
 pub mod state;
@@ -26,6 +27,7 @@ use crate::pages::choose_store::ChooseStorePage;
 use crate::pages::customers::{CustomerFormPage, CustomersPage};
 use crate::pages::orders::{NewOrderPage, OrderPage, OrdersPage};
 use crate::pages::products::{ImportProductsPage, ProductFormPage, ProductsPage};
+use crate::pages::settings::{AuditPage, SettingsPage};
 use crate::pages::{home::HomePage, not_found::NotFound, sign_in::SignInPage};
 
 /// The name of the compiled site files (`/pkg/storefront.js`, `.wasm`, `.css`).
@@ -64,6 +66,8 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("orders") view=OrdersPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("orders"), StaticSegment("new")) view=NewOrderPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("orders"), ParamSegment("id")) view=OrderPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("audit") view=AuditPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("customers") view=CustomersPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("customers"), StaticSegment("new")) view=CustomerFormPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("customers"), ParamSegment("id")) view=CustomerFormPage ssr=SsrMode::Async/>

@@ -143,6 +143,25 @@ pub struct AuditEntry {
     pub changes: sqlx::types::Json<Map<String, Value>>,
 }
 
+impl AuditEntry {
+    /// The changes as `(field, before, after)` text: strings as they are, other values as
+    /// JSON, `null` where a field had no value.
+    pub fn changes_as_text(&self) -> Vec<(String, String, String)> {
+        let text = |value: &Value| match value {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        self.changes
+            .0
+            .iter()
+            .map(|(field, change)| match change.as_array().map(Vec::as_slice) {
+                Some([before, after]) => (field.clone(), text(before), text(after)),
+                _ => (field.clone(), "null".to_owned(), text(change)),
+            })
+            .collect()
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AuditFilter {
     pub action: Option<Action>,

@@ -172,3 +172,54 @@ async fn customers_are_created_and_a_taken_email_is_explained() {
     let list = visitor.get("/customers?q=okafor").await.text().await.unwrap();
     assert!(list.contains("Ada Okafor") && list.contains("Page 1 of 1 · 1 customer"));
 }
+
+#[tokio::test]
+async fn settings_are_saved_a_taken_address_is_explained_and_the_audit_log_tells_who() {
+    let app = TestApp::spawn().await;
+    let (store, visitor) = app.signed_in_store("Corner Shop").await;
+    let other = app.db.store("Other Shop").await;
+    let taken: String = sqlx::query_scalar("SELECT slug FROM tenant_slugs WHERE tenant_id = $1")
+        .bind(other.tenant)
+        .fetch_one(&app.db.owner)
+        .await
+        .unwrap();
+
+    let form = [
+        ("name", "Corner Shop & Co"),
+        ("slug", taken.as_str()),
+        ("currency", "EUR"),
+        ("time_zone", "Europe/Paris"),
+    ];
+    let html = visitor.follow(visitor.submit_form("save_settings", "/settings", &form).await).await;
+    assert!(html.contains(&format!("The address “{taken}” is taken. Choose another.")), "{html}");
+    assert!(html.contains("value=\"Corner Shop &amp; Co\""), "the name typed is kept");
+
+    let form = [
+        ("name", "Corner Shop & Co"),
+        ("slug", "corner-shop"),
+        ("currency", "EUR"),
+        ("time_zone", "Europe/Paris"),
+    ];
+    let html = visitor.follow(visitor.submit_form("save_settings", "/settings", &form).await).await;
+    assert!(html.contains("Settings saved."), "{html}");
+    let (name, currency, zone): (String, String, String) =
+        sqlx::query_as("SELECT name, currency, time_zone FROM tenants WHERE id = $1")
+            .bind(store.tenant)
+            .fetch_one(&app.db.owner)
+            .await
+            .unwrap();
+    assert_eq!(
+        (name.as_str(), currency.as_str(), zone.as_str()),
+        ("Corner Shop & Co", "EUR", "Europe/Paris")
+    );
+
+    let bad = [("name", " "), ("slug", "-x-"), ("currency", "XXX"), ("time_zone", "Mars/Olympus")];
+    let body = visitor.server_fn("save_settings", &bad).await.text().await.unwrap();
+    for field in ["\"name\"", "\"slug\"", "\"currency\"", "\"time_zone\""] {
+        assert!(body.contains(field), "{field} is not reported: {body}");
+    }
+
+    let audit = visitor.get("/audit?action=settings.changed").await.text().await.unwrap();
+    assert!(audit.contains("settings.changed") && audit.contains(&store.owner_email), "{audit}");
+    assert!(audit.contains("Corner Shop</del>") && audit.contains("Corner Shop &amp; Co</ins>"), "{audit}");
+}

@@ -275,3 +275,39 @@ async fn another_stores_customers_cannot_be_seen_changed_or_ordered_for() {
         sqlx::query_scalar("SELECT count(*) FROM orders").fetch_one(&app.db.owner).await.unwrap();
     assert_eq!(orders, 0, "an order was written for another store's customer");
 }
+
+#[tokio::test]
+async fn settings_and_the_audit_log_are_the_sessions_stores_own() {
+    let app = TestApp::spawn().await;
+    let (a, visitor) = app.signed_in_store("Alpha Goods").await;
+    let b = app.db.store("Bravo Goods").await;
+    product_of(&app, &b, "B-AUDITED").await;
+
+    let audit = visitor
+        .server_fn_json(
+            "list_audit",
+            &serde_json::json!({ "query": { "action": "", "actor": "", "page": 1 } }),
+        )
+        .await;
+    let body = audit.text().await.unwrap();
+    assert!(body.contains("\"matching\":0") && !body.contains("B-AUDITED"), "{body}");
+    let settings = visitor.server_fn("get_settings", &[]).await.text().await.unwrap();
+    assert!(settings.contains("Alpha Goods") && !settings.contains("Bravo Goods"), "{settings}");
+
+    // Saving names no store: it can only change the session's own.
+    let tenant = b.tenant.to_string();
+    let form = [
+        ("name", "Renamed"),
+        ("slug", "renamed"),
+        ("currency", "USD"),
+        ("time_zone", "UTC"),
+        ("tenant_id", &tenant),
+    ];
+    visitor.server_fn("save_settings", &form).await;
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM tenants WHERE id = ANY($1) ORDER BY id")
+        .bind(vec![a.tenant, b.tenant])
+        .fetch_all(&app.db.owner)
+        .await
+        .unwrap();
+    assert_eq!(names, ["Renamed", "Bravo Goods"]);
+}

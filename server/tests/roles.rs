@@ -159,3 +159,35 @@ async fn viewers_cannot_add_customers_or_place_orders_and_other_roles_can() {
             .unwrap();
     assert_eq!((customers, orders), (1 + 3, 1 + 3), "three roles wrote, the viewer did not");
 }
+
+#[tokio::test]
+async fn only_owners_and_admins_change_settings_and_read_the_audit_log() {
+    let app = TestApp::spawn().await;
+    let store = app.db.store("Corner Shop").await;
+    for role in ROLES {
+        let visitor = member(&app, &store, role).await;
+        let allowed = matches!(role, Role::Owner | Role::Admin);
+        let name = format!("Shop of the {role}");
+        let form = [("name", name.as_str()), ("slug", "corner"), ("currency", "USD"), ("time_zone", "UTC")];
+        let saved = visitor.server_fn("save_settings", &form).await;
+        assert_eq!(saved.status().is_success(), allowed, "{role}: settings");
+        let stored: String = sqlx::query_scalar("SELECT name FROM tenants WHERE id = $1")
+            .bind(store.tenant)
+            .fetch_one(&app.db.owner)
+            .await
+            .unwrap();
+        assert_eq!(stored == name, allowed, "{role}");
+        let settings_page = visitor.get("/settings").await.text().await.unwrap();
+        assert_eq!(settings_page.contains("Save settings"), allowed, "{role}: the settings form");
+
+        let audit = visitor
+            .server_fn_json(
+                "list_audit",
+                &serde_json::json!({ "query": { "action": "", "actor": "", "page": 1 } }),
+            )
+            .await;
+        assert_eq!(audit.status().is_success(), allowed, "{role}: the audit log");
+        let audit_page = visitor.get("/audit").await.text().await.unwrap();
+        assert_eq!(audit_page.contains("Your role in this store does not allow that."), !allowed, "{role}");
+    }
+}

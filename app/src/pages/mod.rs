@@ -4,5 +4,6 @@ pub mod home;
 pub mod not_found;
 pub mod orders;
 pub mod products;
+pub mod settings;
 pub mod sign_in;
 pub mod sign_in_required;

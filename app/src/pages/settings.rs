@@ -1,0 +1,176 @@
+//! `/settings` (the store's name, address, currency and time zone) and `/audit` (who changed
+//! what, newest first). Owners and admins change settings and read the audit log.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::components::{
+    problem_page, EmptyState, Field, FormAlert, LoadingPage, Notice, Pager, SubmitButton, TopBar,
+};
+use crate::pages::products::BUTTON;
+use crate::settings::{get_settings, list_audit, AuditList, AuditQuery, SaveSettings, SettingsPage};
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let query = use_query_map();
+    let save = ServerAction::<SaveSettings>::new();
+    let page = Resource::new(move || save.version().get(), |_| get_settings());
+    let saved = move || query.with(|q| q.get("saved").is_some());
+    view! {
+        <Title text="Settings"/>
+        <Suspense fallback=LoadingPage>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) => view! { <SettingsForm page save saved=saved()/> }.into_any(),
+                    Err(error) => problem_page(error, "Settings"),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SettingsForm(page: SettingsPage, save: ServerAction<SaveSettings>, saved: bool) -> impl IntoView {
+    let failure = Signal::derive(move || save.value().get().and_then(Result::err));
+    let field_error = move |field: &'static str| {
+        Signal::derive(move || failure.get().and_then(|e| e.form_problems()).and_then(|p| p.field(field)))
+    };
+    let typed = failure.get_untracked().and_then(|e| e.form_problems());
+    let initial = |field: &str, stored: &str| {
+        typed.as_ref().and_then(|p| p.value(field)).unwrap_or_else(|| stored.to_owned())
+    };
+    let (name, slug) = (initial("name", &page.name), initial("slug", &page.slug));
+    let (currency, time_zone) = (initial("currency", &page.currency), initial("time_zone", &page.time_zone));
+    let select = "mt-1 block w-full rounded-md border border-slate-300 px-2 py-2";
+    view! {
+        <TopBar store_name=page.name.clone()/>
+        <main class="mx-auto max-w-2xl px-4 py-8">
+            <h1 class="text-2xl font-semibold">"Settings"</h1>
+            {saved.then(|| view! { <div class="mt-4"><Notice message="Settings saved."/></div> })}
+            {if page.can_manage {
+                view! {
+                    <ActionForm action=save attr:class="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm" attr:novalidate=true>
+                        <FormAlert failure/>
+                        <Field label="Store name" name="name" required=true error=field_error("name") value=name/>
+                        <Field label="Address" name="slug" required=true error=field_error("slug") value=slug autocomplete="off"
+                            hint="Lower-case letters, digits and hyphens; unique among all stores."/>
+                        <div>
+                            <label for="field-currency" class="block text-sm font-medium">"Currency"</label>
+                            <select id="field-currency" name="currency" class=select>
+                                {money::CURRENCIES.iter().map(|c| view! {
+                                    <option value=c.code selected=currency == c.code>{format!("{} — {}", c.code, c.name)}</option>
+                                }).collect_view()}
+                            </select>
+                            <p class="mt-1 text-xs text-slate-500">"Prices keep their amounts in minor units: change the currency before you add products."</p>
+                        </div>
+                        <div>
+                            <label for="field-time_zone" class="block text-sm font-medium">"Time zone"</label>
+                            <select id="field-time_zone" name="time_zone" class=select>
+                                {page.time_zones.into_iter().map(|zone| {
+                                    let (selected, label) = (zone == time_zone, zone.clone());
+                                    view! { <option selected=selected value=zone>{label}</option> }
+                                }).collect_view()}
+                            </select>
+                            <p class="mt-1 text-xs text-slate-500">"The overview counts days in this time zone."</p>
+                        </div>
+                        <SubmitButton label="Save settings" pending=save.pending()/>
+                    </ActionForm>
+                }.into_any()
+            } else {
+                view! {
+                    <dl class="mt-6 space-y-3 rounded-lg border border-slate-200 bg-white p-6">
+                        <div><dt class="text-sm text-slate-500">"Address"</dt><dd>{page.slug}</dd></div>
+                        <div><dt class="text-sm text-slate-500">"Currency"</dt><dd>{page.currency}</dd></div>
+                        <div><dt class="text-sm text-slate-500">"Time zone"</dt><dd>{page.time_zone}</dd></div>
+                        <p class="text-sm text-slate-600">"Only the store's owners and admins change its settings."</p>
+                    </dl>
+                }.into_any()
+            }}
+        </main>
+    }
+}
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let query_map = use_query_map();
+    let query = move || {
+        query_map.with(|q| AuditQuery {
+            action: q.get("action").unwrap_or_default(),
+            actor: q.get("actor").unwrap_or_default(),
+            page: q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
+        })
+    };
+    let entries = Resource::new(query, list_audit);
+    view! {
+        <Title text="Audit log"/>
+        <Suspense fallback=LoadingPage>
+            {move || Suspend::new(async move {
+                match entries.await {
+                    Ok(list) => view! { <AuditView list query=query()/> }.into_any(),
+                    Err(error) => problem_page(error, "Audit log"),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AuditView(list: AuditList, query: AuditQuery) -> impl IntoView {
+    let filtered = !query.action.is_empty() || !query.actor.trim().is_empty();
+    let paging = list.paging;
+    let pager_query = query.clone();
+    view! {
+        <TopBar store_name=list.store_name.clone()/>
+        <main class="mx-auto max-w-5xl px-4 py-8">
+            <h1 class="text-2xl font-semibold">"Audit log"</h1>
+            <form method="get" action="/audit" aria-label="Filter the audit log"
+                class="mt-4 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4">
+                <div>
+                    <label for="action" class="block text-sm font-medium">"Action"</label>
+                    <select id="action" name="action" class="mt-1 rounded-md border border-slate-300 px-2 py-1.5">
+                        <option value="" selected=query.action.is_empty()>"All"</option>
+                        {list.actions.into_iter().map(|action| {
+                            let (selected, label) = (query.action == action, action.clone());
+                            view! { <option selected=selected value=action>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="min-w-48 flex-1">
+                    <label for="actor" class="block text-sm font-medium">"Who (email)"</label>
+                    <input id="actor" name="actor" type="search" value=query.actor.clone() class="mt-1 w-full rounded-md border border-slate-300 px-3 py-1.5"/>
+                </div>
+                <button type="submit" class=BUTTON>"Filter"</button>
+            </form>
+            {if list.entries.is_empty() {
+                view! {
+                    <EmptyState message=if filtered { "No entries match these filters." } else { "Nothing has been changed in this store yet." }/>
+                }.into_any()
+            } else {
+                view! {
+                    <ol class="mt-6 divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white shadow-sm" data-testid="audit">
+                        {list.entries.into_iter().map(|entry| view! {
+                            <li class="px-4 py-3 text-sm">
+                                <div class="flex flex-wrap items-baseline justify-between gap-2">
+                                    <p><span class="font-mono text-xs text-indigo-800">{entry.action}</span>" · "<span class="font-medium">{entry.subject}</span></p>
+                                    <p class="text-slate-500"><time datetime=entry.occurred_at.to_rfc3339()>{entry.occurred_at.format("%Y-%m-%d %H:%M UTC").to_string()}</time>" · "{entry.actor}</p>
+                                </div>
+                                {(!entry.changes.is_empty()).then(|| view! {
+                                    <ul class="mt-1 text-slate-700">
+                                        {entry.changes.into_iter().map(|(field, before, after)| view! {
+                                            <li><span class="text-slate-500">{field}": "</span>
+                                                {(before != "null").then(|| view! { <del class="text-red-700">{before}</del>" → " })}
+                                                <ins class="text-emerald-800 no-underline">{after}</ins></li>
+                                        }).collect_view()}
+                                    </ul>
+                                })}
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                }.into_any()
+            }}
+            <Pager paging noun=("entry", "entries") href=move |page| pager_query.href(page)/>
+        </main>
+    }
+}

@@ -1,0 +1,95 @@
+// The back office in a real browser, on the demo store: creating a product (hydrated and
+// without JavaScript), a refused form that keeps what was typed, placing an order, and the
+// catalogue's CSV export.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { DEMO, serverAndBrowser, signIn } from '../support/harness.mjs';
+
+describe('back office', () => {
+  const env = serverAndBrowser();
+
+  async function signedIn(options = {}) {
+    const context = await env.browser.newContext(options);
+    const page = await context.newPage();
+    await signIn(page, env.server.base, DEMO);
+    return { context, page };
+  }
+
+  test('a product is created, and a refused form keeps what was typed', async () => {
+    const { context, page } = await signedIn();
+    await page.getByRole('navigation', { name: 'Store' }).getByRole('link', { name: 'Products', exact: true }).click();
+    await page.waitForURL(`${env.server.base}/products`);
+    await page.locator('html[data-hydrated="true"]').waitFor();
+    await page.getByRole('link', { name: 'New product' }).first().click();
+    await page.getByRole('heading', { name: 'New product' }).waitFor();
+
+    await page.getByLabel('Name').fill('Browser Tote');
+    await page.getByLabel('SKU').fill('has space');
+    await page.getByLabel(/^Price/).fill('12.999');
+    await page.getByRole('button', { name: 'Create product' }).click();
+    await page.getByTestId('form-alert').waitFor();
+    assert.equal(await page.getByLabel('SKU').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.getByLabel('Name').inputValue(), 'Browser Tote', 'the name typed is kept');
+    await page.getByText('Use at most 2 digits after the decimal point.').waitFor();
+
+    await page.getByLabel('SKU').fill('BROWSER-TOTE');
+    await page.getByLabel(/^Price/).fill('12.99');
+    await page.getByRole('button', { name: 'Create product' }).click();
+    await page.getByTestId('notice').filter({ hasText: 'Product created.' }).waitFor();
+    await page.goto(`${env.server.base}/products?q=browser`);
+    assert.match(await page.getByTestId('products').innerText(), /Browser Tote\s+BROWSER-TOTE\s+\$12\.99/);
+    await context.close();
+  });
+
+  test('a product is created without JavaScript', async () => {
+    const { context, page } = await signedIn({ javaScriptEnabled: false });
+    await page.goto(`${env.server.base}/products/new`);
+    await page.getByLabel('Name').fill('Plain Tray');
+    await page.getByLabel('SKU').fill('PLAIN-TRAY');
+    await page.getByLabel(/^Price/).fill('oops');
+    await page.getByRole('button', { name: 'Create product' }).click();
+    await page.getByTestId('form-alert').waitFor();
+    assert.equal(await page.getByLabel('SKU').inputValue(), 'PLAIN-TRAY', 'kept after the refusal');
+    await page.getByLabel(/^Price/).fill('8');
+    await page.getByRole('button', { name: 'Create product' }).click();
+    await page.getByTestId('notice').filter({ hasText: 'Product created.' }).waitFor();
+    assert.equal(await page.getByLabel(/^Price/).inputValue(), '8.00');
+    await context.close();
+  });
+
+  test('an order is placed for a customer and priced by the server', async () => {
+    const { context, page } = await signedIn();
+    await page.goto(`${env.server.base}/orders`);
+    await page.locator('html[data-hydrated="true"]').waitFor();
+    await page.getByRole('link', { name: 'New order' }).click();
+    await page.getByRole('heading', { name: 'New order' }).waitFor();
+    await page.getByLabel('Customer', { exact: true }).selectOption({ index: 1 });
+    const product = page.getByLabel('Product, line 1');
+    await product.selectOption({ index: 1 });
+    const label = await product.locator('option:checked').innerText();
+    const price = Number(label.split('— $')[1].replace(/,/g, ''));
+    await page.getByLabel('Quantity, line 1').fill('2');
+    await page.getByRole('button', { name: 'Place order' }).click();
+    await page.getByTestId('notice').filter({ hasText: 'Order placed.' }).waitFor();
+    await page.getByRole('heading', { name: /^Order #\d+$/ }).waitFor();
+    const total = Number((await page.getByTestId('order-total').innerText()).replace(/[$,]/g, ''));
+    assert.equal(total.toFixed(2), (price * 2).toFixed(2));
+    await context.close();
+  });
+
+  test('the catalogue downloads as CSV', async () => {
+    const { context, page } = await signedIn({ acceptDownloads: true });
+    await page.goto(`${env.server.base}/products`);
+    await page.locator('html[data-hydrated="true"]').waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Export CSV' }).click(),
+    ]);
+    const csv = await readFile(await download.path(), 'utf8');
+    const lines = csv.trim().split('\n');
+    assert.equal(lines[0], 'sku,name,price,status');
+    assert.ok(lines.length > 1, 'the demo store has products');
+    await context.close();
+  });
+});
