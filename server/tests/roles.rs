@@ -28,17 +28,8 @@ const ROLES: [Role; 4] = [Role::Owner, Role::Admin, Role::Member, Role::Viewer];
 async fn viewers_cannot_change_orders_and_other_roles_can() {
     let app = TestApp::spawn().await;
     let store = app.db.store("Corner Shop").await;
-    for role in [Role::Owner, Role::Admin, Role::Member, Role::Viewer] {
-        let email = if role == Role::Owner {
-            store.owner_email.clone()
-        } else {
-            let email = format!("{role}-{}@example.test", uuid::Uuid::new_v4());
-            let account = app.db.account(&email, TEST_PASSWORD).await;
-            app.db.add_member(store.tenant, account, role).await;
-            email
-        };
-        let visitor = app.visitor();
-        assert_eq!(visitor.sign_in(&email, TEST_PASSWORD).await.headers()["location"], "/");
+    for role in ROLES {
+        let visitor = member(&app, &store, role).await;
         let order = app.db.add_orders(store.tenant, 1, &["pending"]).await[0];
 
         let page = visitor.get(&format!("/orders/{order}")).await.text().await.unwrap();
