@@ -17,6 +17,7 @@ pub mod site;
 #[cfg(feature = "ssr")]
 pub mod state;
 pub mod stores;
+pub mod team;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -28,6 +29,7 @@ use crate::pages::customers::{CustomerFormPage, CustomersPage};
 use crate::pages::orders::{NewOrderPage, OrderPage, OrdersPage};
 use crate::pages::products::{ImportProductsPage, ProductFormPage, ProductsPage};
 use crate::pages::settings::{AuditPage, SettingsPage};
+use crate::pages::team::{AcceptInvitationPage, TeamPage};
 use crate::pages::{home::HomePage, not_found::NotFound, sign_in::SignInPage};
 
 /// The name of the compiled site files (`/pkg/storefront.js`, `.wasm`, `.css`).
@@ -66,6 +68,8 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("orders") view=OrdersPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("orders"), StaticSegment("new")) view=NewOrderPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("orders"), ParamSegment("id")) view=OrderPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("team") view=TeamPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("invitations"), StaticSegment("accept")) view=AcceptInvitationPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("audit") view=AuditPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("customers") view=CustomersPage ssr=SsrMode::Async/>

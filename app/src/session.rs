@@ -196,6 +196,11 @@ pub async fn current_tenant(session: &Session) -> Option<TenantId> {
     session.get::<SignedIn>(SIGNED_IN).await.ok().flatten().map(|signed_in| signed_in.tenant_id)
 }
 
+/// The account the session is signed in as, if any.
+pub async fn current_account(session: &Session) -> Option<AccountId> {
+    session.get::<SignedIn>(SIGNED_IN).await.ok().flatten().map(|signed_in| signed_in.account_id)
+}
+
 /// For server functions: the application state and the signed-in member's store scope.
 pub async fn current_store() -> Result<(AppState, TenantScope), AppError> {
     let state = leptos::prelude::use_context::<AppState>().ok_or(AppError::Unavailable)?;

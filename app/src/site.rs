@@ -17,6 +17,8 @@ pub struct SiteInfo {
     pub local_sign_in: bool,
     /// The demo store's sign-in, shown on the home page of the embedded default.
     pub demo_login: Option<DemoLogin>,
+    /// Where people reach this site (`PUBLIC_URL`), for links that leave it, like invitations.
+    pub public_url: String,
 }
 
 #[server(endpoint = "site_info")]

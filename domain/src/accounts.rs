@@ -69,7 +69,7 @@ impl std::fmt::Debug for NewPassword {
 }
 
 impl NewPassword {
-    pub fn parse(password: &str, email: &Email) -> Result<NewPassword, Error> {
+    pub fn parse(password: &str, email: &Email) -> Result<NewPassword, PasswordProblem> {
         let chars = password.chars().count();
         let lower = password.to_lowercase();
         let local_part = email.as_str().split('@').next().unwrap_or_default();
@@ -77,26 +77,73 @@ impl NewPassword {
         let mentions_email =
             lower.contains(email.as_str()) || (local_part.chars().count() >= 4 && lower.contains(local_part));
         let problem = if chars < MIN_PASSWORD_CHARS {
-            Some(format!("Use at least {MIN_PASSWORD_CHARS} characters."))
+            Some(PasswordProblem::TooShort)
         } else if chars > MAX_PASSWORD_CHARS {
-            Some(format!("Use at most {MAX_PASSWORD_CHARS} characters."))
+            Some(PasswordProblem::TooLong)
         } else if password.chars().all(|c| password.starts_with(c)) {
-            Some("Use more than one repeated character.".into())
+            Some(PasswordProblem::Repeated)
         } else if mentions_email {
-            Some("Do not use your email address in your password.".into())
+            Some(PasswordProblem::MentionsEmail)
         } else if COMMON_PASSWORDS.contains(&lower.as_str()) {
-            Some("That password is too common. Choose another.".into())
+            Some(PasswordProblem::Common)
         } else {
             None
         };
         match problem {
-            Some(problem) => Err(Error::Invalid(problem)),
+            Some(problem) => Err(problem),
             None => Ok(NewPassword(password.to_owned())),
         }
     }
 
     pub fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+/// Why a new password is refused. Pages that are sent back a refusal in their URL carry the
+/// code, never the text, so a crafted link cannot make a page say something else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PasswordProblem {
+    TooShort,
+    TooLong,
+    Repeated,
+    MentionsEmail,
+    Common,
+}
+
+impl PasswordProblem {
+    const ALL: [PasswordProblem; 5] = [
+        PasswordProblem::TooShort,
+        PasswordProblem::TooLong,
+        PasswordProblem::Repeated,
+        PasswordProblem::MentionsEmail,
+        PasswordProblem::Common,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            PasswordProblem::TooShort => "too-short",
+            PasswordProblem::TooLong => "too-long",
+            PasswordProblem::Repeated => "repeated",
+            PasswordProblem::MentionsEmail => "mentions-email",
+            PasswordProblem::Common => "common",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<PasswordProblem> {
+        PasswordProblem::ALL.into_iter().find(|p| p.code() == code)
+    }
+}
+
+impl std::fmt::Display for PasswordProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PasswordProblem::TooShort => write!(f, "Use at least {MIN_PASSWORD_CHARS} characters."),
+            PasswordProblem::TooLong => write!(f, "Use at most {MAX_PASSWORD_CHARS} characters."),
+            PasswordProblem::Repeated => f.write_str("Use more than one repeated character."),
+            PasswordProblem::MentionsEmail => f.write_str("Do not use your email address in your password."),
+            PasswordProblem::Common => f.write_str("That password is too common. Choose another."),
+        }
     }
 }
 
@@ -175,6 +222,14 @@ mod tests {
             format!("{:?}", NewPassword::parse("correct horse battery", &email).unwrap()),
             "NewPassword(..)"
         );
+    }
+
+    #[test]
+    fn password_problems_read_back_from_their_codes() {
+        for problem in PasswordProblem::ALL {
+            assert_eq!(PasswordProblem::from_code(problem.code()), Some(problem));
+        }
+        assert_eq!(PasswordProblem::from_code("<script>"), None);
     }
 
     #[test]

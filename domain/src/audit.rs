@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::paging::Paging;
-use crate::{Db, Error, Permission, TenantScope, TenantTx};
+use crate::{AccountId, Db, Error, Permission, TenantScope, TenantTx};
 
 pub const PAGE_SIZE: i64 = 25;
 
@@ -116,13 +116,25 @@ pub async fn record(
     subject: &str,
     changes: Changes,
 ) -> Result<(), Error> {
+    record_by(tx, scope.account_id(), scope.email(), action, subject, changes).await
+}
+
+/// Records `action` by an account that has no scope in the store yet (one joining it).
+pub async fn record_by(
+    tx: &mut TenantTx,
+    account: AccountId,
+    email: &str,
+    action: Action,
+    subject: &str,
+    changes: Changes,
+) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO audit_events (tenant_id, actor_account_id, actor, action, subject, changes)
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(tx.tenant_id())
-    .bind(scope.account_id())
-    .bind(scope.email())
+    .bind(account)
+    .bind(email)
     .bind(action.as_str())
     .bind(subject)
     .bind(Value::Object(changes.0))

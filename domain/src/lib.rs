@@ -19,6 +19,7 @@ pub mod products;
 pub mod rate_limits;
 pub mod seed;
 pub mod settings;
+pub mod team;
 pub mod tenancy;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -37,7 +38,12 @@ mod futures_are_send {
 
     fn assert_send<F: Send>(_: F) {}
 
-    fn entry_points(db: &Db, scope: &TenantScope, email: &accounts::Email) {
+    fn entry_points(
+        db: &Db,
+        scope: &TenantScope,
+        email: &accounts::Email,
+        invitation: &team::OpenInvitation,
+    ) {
         assert_send(db.begin_tenant(scope));
         assert_send(TenantScope::for_member(db, scope.account_id(), scope.tenant_id()));
         assert_send(figures::store_overview(db, scope, figures::Period::Last7Days));
@@ -61,6 +67,14 @@ mod futures_are_send {
         assert_send(settings::labels(db, scope));
         assert_send(settings::get(db, scope));
         assert_send(settings::update(db, scope, &settings::SettingsInput::default()));
+        assert_send(team::members(db, scope));
+        assert_send(team::pending_invitations(db, scope));
+        assert_send(team::invite(db, scope, "", Role::Member));
+        assert_send(team::revoke(db, scope, 1));
+        assert_send(team::change_role(db, scope, scope.account_id(), Role::Member));
+        assert_send(team::remove(db, scope, scope.account_id()));
+        assert_send(team::open_invitation(db, ""));
+        assert_send(team::accept(db, invitation, team::Joiner::Existing(scope.account_id())));
         assert_send(audit::list(db, scope, &audit::AuditFilter::default(), 1));
         assert_send(accounts::authenticate(db, email, ""));
         assert_send(accounts::memberships(db, scope.account_id()));

@@ -1,6 +1,6 @@
 // The back office in a real browser, on the demo store: creating a product (hydrated and
 // without JavaScript), a refused form that keeps what was typed, placing an order, and the
-// catalogue's CSV export.
+// catalogue's CSV export, and a teammate invited and joining from the link.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -91,5 +91,28 @@ describe('back office', () => {
     assert.equal(lines[0], 'sku,name,price,status');
     assert.ok(lines.length > 1, 'the demo store has products');
     await context.close();
+  });
+
+  test('a teammate is invited and joins from the link, seeing the password rules first', async () => {
+    const { context, page } = await signedIn();
+    await page.goto(`${env.server.base}/team`);
+    await page.locator('html[data-hydrated="true"]').waitFor();
+    await page.getByLabel('Email').fill('teammate@example.test');
+    await page.getByLabel('Role', { exact: true }).selectOption('viewer');
+    await page.getByRole('button', { name: 'Make invitation link' }).click();
+    const link = await page.getByLabel('Invitation link').inputValue();
+    assert.match(link, /\/invitations\/accept\?token=\d+\.\d+\.[0-9a-f]{64}$/);
+    await context.close();
+
+    const guest = await env.browser.newContext();
+    const invited = await guest.newPage();
+    await invited.goto(link);
+    await invited.getByRole('heading', { name: /^Join / }).waitFor();
+    assert.match(await invited.getByTestId('password-rules').innerText(), /At least 12 characters/);
+    await invited.getByLabel('Choose a password').fill('quiet harbour lantern');
+    await invited.getByRole('button', { name: /^Join / }).click();
+    await invited.waitForURL(`${env.server.base}/?joined=1`);
+    await invited.getByTestId('store-name').waitFor();
+    await guest.close();
   });
 });

@@ -27,7 +27,7 @@ use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::auth::hydra::{self, PageRenderer, RenderPage};
-use crate::auth::{local, SignInMode};
+use crate::auth::{invitations, local, SignInMode};
 use crate::config::{secure_cookies, Settings};
 use crate::csrf::{self, AppOrigin};
 use crate::database::Database;
@@ -63,7 +63,7 @@ impl Application {
         if settings.migrate_on_start || database.is_embedded() {
             database.migrate().await?;
         }
-        let mut site = SiteInfo { local_sign_in: settings.hydra.is_none(), demo_login: None };
+        let mut site = SiteInfo { local_sign_in: settings.hydra.is_none(), ..SiteInfo::default() };
         if database.is_embedded() {
             if domain::seed::seed_demo(&database.owner).await? {
                 tracing::info!(email = domain::seed::DEMO_EMAIL, "seeded the demo store");
@@ -88,6 +88,7 @@ impl Application {
             .site_addr(listener.local_addr()?)
             .build();
         let public_url = settings.public_url_for(listener.local_addr()?);
+        site.public_url = public_url.clone();
         let state = AppState {
             leptos_options,
             db: db.clone(),
@@ -159,6 +160,7 @@ fn router(state: AppState, settings: &Settings, public_url: &str, mode: SignInMo
         .route("/auth/login", post(local::submit_sign_in))
         .route("/auth/choose-store", post(local::choose_store))
         .route("/logout", post(local::logout))
+        .route("/invitations/accept", post(invitations::accept))
         .route("/products/export.csv", get(products::export))
         .route(
             "/products/import",

@@ -311,3 +311,39 @@ async fn settings_and_the_audit_log_are_the_sessions_stores_own() {
         .unwrap();
     assert_eq!(names, ["Renamed", "Bravo Goods"]);
 }
+
+#[tokio::test]
+async fn another_stores_team_cannot_be_seen_or_changed() {
+    let app = TestApp::spawn().await;
+    let (_a, visitor) = app.signed_in_store("Alpha Goods").await;
+    let b = app.db.store("Bravo Goods").await;
+    let b_owner_email: String = sqlx::query_scalar("SELECT email FROM accounts WHERE id = $1")
+        .bind(b.owner)
+        .fetch_one(&app.db.owner)
+        .await
+        .unwrap();
+    let b_scope = app.db.scope(b.owner, b.tenant).await;
+    let b_invitation =
+        domain::team::invite(&app.db.db, &b_scope, "bee@example.test", domain::Role::Viewer).await.unwrap();
+
+    let team = visitor.server_fn("get_team", &[]).await.text().await.unwrap();
+    assert!(!team.contains(&b_owner_email) && !team.contains("bee@example.test"), "{team}");
+    let id = b.owner.to_string();
+    let change = visitor.server_fn("change_member_role", &[("account_id", &id), ("role", "viewer")]).await;
+    assert!(change.text().await.unwrap().contains("NotFound"));
+    let remove = visitor.server_fn("remove_member", &[("account_id", &id)]).await;
+    assert!(remove.text().await.unwrap().contains("NotFound"));
+    let revoke = visitor.server_fn("revoke_invitation", &[("id", &b_invitation.id.to_string())]).await;
+    assert!(revoke.text().await.unwrap().contains("NotFound"));
+    let (role, open): (String, bool) = sqlx::query_as(
+        "SELECT (SELECT role FROM memberships WHERE tenant_id = $1 AND account_id = $2),
+                (SELECT revoked_at IS NULL FROM invitations WHERE id = $3)",
+    )
+    .bind(b.tenant)
+    .bind(b.owner)
+    .bind(b_invitation.id)
+    .fetch_one(&app.db.owner)
+    .await
+    .unwrap();
+    assert_eq!((role.as_str(), open), ("owner", true), "store B's team changed");
+}

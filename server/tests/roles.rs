@@ -182,3 +182,34 @@ async fn only_owners_and_admins_change_settings_and_read_the_audit_log() {
         assert_eq!(audit_page.contains("Your role in this store does not allow that."), !allowed, "{role}");
     }
 }
+
+#[tokio::test]
+async fn only_owners_and_admins_manage_the_team_and_only_owners_make_owners() {
+    let app = TestApp::spawn().await;
+    let store = app.db.store("Corner Shop").await;
+    let target = app.db.account("target@example.test", TEST_PASSWORD).await;
+    app.db.add_member(store.tenant, target, Role::Viewer).await;
+    let target_id = target.to_string();
+    for role in ROLES {
+        let visitor = member(&app, &store, role).await;
+        let allowed = matches!(role, Role::Owner | Role::Admin);
+        let email = format!("invited-by-{role}@example.test");
+        let invited = visitor.server_fn("invite_member", &[("email", &email), ("role", "viewer")]).await;
+        assert_eq!(invited.status().is_success(), allowed, "{role}: invite");
+        let changed =
+            visitor.server_fn("change_member_role", &[("account_id", &target_id), ("role", "member")]).await;
+        assert_eq!(changed.status().is_success(), allowed, "{role}: change a role");
+        let to_owner =
+            visitor.server_fn("change_member_role", &[("account_id", &target_id), ("role", "owner")]).await;
+        assert_eq!(to_owner.status().is_success(), role == Role::Owner, "{role}: make an owner");
+        if role == Role::Owner {
+            visitor.server_fn("change_member_role", &[("account_id", &target_id), ("role", "viewer")]).await;
+        }
+        let page = visitor.get("/team").await.text().await.unwrap();
+        assert_eq!(page.contains("Make invitation link"), allowed, "{role}: the invite form");
+        assert!(page.contains("target@example.test"), "{role}: everyone sees the team");
+    }
+    let invitations: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM invitations").fetch_one(&app.db.owner).await.unwrap();
+    assert_eq!(invitations, 2, "the owner's and the admin's");
+}

@@ -7,3 +7,4 @@ pub mod products;
 pub mod settings;
 pub mod sign_in;
 pub mod sign_in_required;
+pub mod team;

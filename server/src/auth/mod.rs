@@ -3,6 +3,7 @@
 //! Hydra (this server is Hydra's login and consent provider and an OIDC client of it).
 
 pub mod hydra;
+pub mod invitations;
 pub mod local;
 
 use std::sync::Arc;
