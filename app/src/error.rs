@@ -51,6 +51,10 @@ impl From<domain::Error> for AppError {
                 tracing::error!(error = %e, "database error in a server function");
                 AppError::Unavailable
             }
+            domain::Error::Io(e) => {
+                tracing::error!(error = %e, "output error in a server function");
+                AppError::Unavailable
+            }
         }
     }
 }

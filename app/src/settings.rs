@@ -16,6 +16,8 @@ pub struct SettingsPage {
     pub time_zone: String,
     pub time_zones: Vec<String>,
     pub can_manage: bool,
+    /// Owners export and delete the store.
+    pub is_owner: bool,
 }
 
 #[server(endpoint = "get_settings")]
@@ -30,6 +32,7 @@ pub async fn get_settings() -> Result<SettingsPage, AppError> {
         time_zone: settings.time_zone,
         time_zones,
         can_manage: scope.role().allows(domain::Permission::ManageSettings),
+        is_owner: scope.role().allows(domain::Permission::DeleteStore),
     })
 }
 
@@ -60,6 +63,23 @@ pub async fn save_settings(
         Ok::<(), AppError>(())
     };
     crate::session::boxed(result).await.map_err(|e| e.with_values(&typed))
+}
+
+/// Deletes the store once `confirmation` is its name, signs out and goes to the home page.
+#[server(endpoint = "delete_store")]
+pub async fn delete_store(confirmation: String) -> Result<(), AppError> {
+    let result = async {
+        let (state, scope) = crate::session::current_store().await?;
+        domain::settings::delete_store(&state.db, &scope, &confirmation).await?;
+        tracing::warn!(tenant = %scope.tenant_id(), account = %scope.account_id(), "store deleted by its owner");
+        let session = crate::session::current_session()?;
+        if let Err(error) = crate::session::sign_out(&session).await {
+            tracing::error!(%error, "could not end the session after deleting the store");
+        }
+        leptos_axum::redirect("/?deleted=1");
+        Ok::<(), AppError>(())
+    };
+    crate::session::boxed(result).await.map_err(|e| e.with_values(&[("confirmation", confirmation.as_str())]))
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -20,6 +20,9 @@ pub enum Error {
     Conflict(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// Writing an output (an export) failed, usually because its reader went away.
+    #[error("could not write: {0}")]
+    Io(String),
 }
 
 impl Error {

@@ -11,6 +11,7 @@ pub mod customers;
 pub mod db;
 pub mod embedded;
 pub mod error;
+pub mod export;
 pub mod figures;
 pub mod orders;
 pub mod paging;
@@ -75,6 +76,9 @@ mod futures_are_send {
         assert_send(team::remove(db, scope, scope.account_id()));
         assert_send(team::open_invitation(db, ""));
         assert_send(team::accept(db, invitation, team::Joiner::Existing(scope.account_id())));
+        assert_send(export::begin(db, scope));
+        assert_send(settings::delete_store(db, scope, ""));
+        assert_send(export::write_zip(db, scope, tokio::io::sink()));
         assert_send(audit::list(db, scope, &audit::AuditFilter::default(), 1));
         assert_send(accounts::authenticate(db, email, ""));
         assert_send(accounts::memberships(db, scope.account_id()));

@@ -128,6 +128,31 @@ pub async fn update(db: &Db, scope: &TenantScope, input: &SettingsInput) -> Resu
     Ok(())
 }
 
+/// Deletes the store and all its data, once `confirmation` is the store's name as it is. The
+/// people keep their accounts and their other stores. Owners only.
+pub async fn delete_store(db: &Db, scope: &TenantScope, confirmation: &str) -> Result<(), Error> {
+    scope.require(Permission::DeleteStore)?;
+    let mut tx = db.begin_tenant(scope).await?;
+    let name: String = sqlx::query_scalar("SELECT name FROM tenants WHERE id = $1 FOR UPDATE")
+        .bind(tx.tenant_id())
+        .fetch_one(&mut *tx)
+        .await?;
+    if confirmation.trim() != name {
+        return Err(FieldErrors::single(
+            "confirmation",
+            format!("Type the store's name, {name}, exactly as it is."),
+        ));
+    }
+    sqlx::query("DELETE FROM tenant_slugs WHERE tenant_id = $1")
+        .bind(tx.tenant_id())
+        .execute(&mut *tx)
+        .await?;
+    // Memberships, invitations, the audit log and every tenant table go with it (ON DELETE CASCADE).
+    sqlx::query("DELETE FROM tenants WHERE id = $1").bind(tx.tenant_id()).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// A store's address: lower-case letters, digits and inner hyphens, 1 to 63 characters (the
 /// same rule as the database's CHECK, said in words).
 pub fn check_slug(slug: &str) -> Result<(), String> {

@@ -1,6 +1,6 @@
 // The back office in a real browser, on the demo store: creating a product (hydrated and
 // without JavaScript), a refused form that keeps what was typed, placing an order, and the
-// catalogue's CSV export, and a teammate invited and joining from the link.
+// catalogue's CSV export, a teammate invited and joining from the link, and the store's zip.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -114,5 +114,22 @@ describe('back office', () => {
     await invited.waitForURL(`${env.server.base}/?joined=1`);
     await invited.getByTestId('store-name').waitFor();
     await guest.close();
+  });
+
+  test("the owner downloads all the store's data as a zip", async () => {
+    const { context, page } = await signedIn({ acceptDownloads: true });
+    await page.goto(`${env.server.base}/settings`);
+    await page.locator('html[data-hydrated="true"]').waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: "Download the store's data" }).click(),
+    ]);
+    assert.match(download.suggestedFilename(), /^store-\d+-\d{4}-\d\d-\d\d\.zip$/);
+    const zip = await readFile(await download.path());
+    assert.equal(zip.subarray(0, 4).toString('binary'), 'PK\x03\x04', 'a zip file');
+    for (const name of ['orders.csv', 'products.csv', 'customers.csv', 'manifest.json']) {
+      assert.ok(zip.includes(name), `the zip holds ${name}`);
+    }
+    await context.close();
   });
 });

@@ -7,6 +7,7 @@ pub mod client_address;
 pub mod config;
 pub mod csrf;
 pub mod database;
+pub mod export;
 pub mod health;
 pub mod hydra;
 pub mod identity_provider;

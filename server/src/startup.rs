@@ -31,6 +31,7 @@ use crate::auth::{invitations, local, SignInMode};
 use crate::config::{secure_cookies, Settings};
 use crate::csrf::{self, AppOrigin};
 use crate::database::Database;
+use crate::export;
 use crate::health;
 use crate::identity_provider::IdentityProvider;
 use crate::products;
@@ -162,6 +163,7 @@ fn router(state: AppState, settings: &Settings, public_url: &str, mode: SignInMo
         .route("/logout", post(local::logout))
         .route("/invitations/accept", post(invitations::accept))
         .route("/products/export.csv", get(products::export))
+        .route("/export.zip", get(export::download))
         .route(
             "/products/import",
             post(products::import).layer(DefaultBodyLimit::max(products::MAX_IMPORT_BYTES + 64 * 1024)),

@@ -223,3 +223,43 @@ async fn settings_are_saved_a_taken_address_is_explained_and_the_audit_log_tells
     assert!(audit.contains("settings.changed") && audit.contains(&store.owner_email), "{audit}");
     assert!(audit.contains("Corner Shop</del>") && audit.contains("Corner Shop &amp; Co</ins>"), "{audit}");
 }
+
+#[tokio::test]
+async fn the_owner_downloads_the_stores_data_and_deletes_the_store_after_typing_its_name() {
+    let app = TestApp::spawn().await;
+    let (store, owner) = app.signed_in_store("Corner Shop").await;
+    app.db.add_orders(store.tenant, 4, &["paid"]).await;
+
+    let download = owner.get("/export.zip").await;
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.headers()["content-type"], "application/zip");
+    assert!(download.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    let files = common::unzip(&download.bytes().await.unwrap());
+    let orders = &files.iter().find(|(name, _)| name == "orders.csv").unwrap().1;
+    assert_eq!(orders.lines().count(), 1 + 4);
+    assert!(files.iter().any(|(name, _)| name == "manifest.json"));
+
+    let settings = owner.get("/settings").await.text().await.unwrap();
+    assert!(settings.contains("Delete this store for good") && settings.contains("Download the store"));
+    let wrong = owner.submit_form("delete_store", "/settings", &[("confirmation", "corner shop")]).await;
+    let html = owner.follow(wrong).await;
+    assert!(html.contains("name, Corner Shop, exactly as it is."), "{html}");
+    assert!(html.contains("value=\"corner shop\""), "what was typed is kept");
+
+    let deleted = owner.submit_form("delete_store", "/settings", &[("confirmation", "Corner Shop")]).await;
+    assert_eq!(deleted.headers()["location"], "/?deleted=1");
+    let home = owner.follow(deleted).await;
+    assert!(home.contains("The store and all its data were deleted.") && home.contains("Sign in"));
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM orders WHERE tenant_id = $1")
+        .bind(store.tenant)
+        .fetch_one(&app.db.owner)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+    let account: i64 = sqlx::query_scalar("SELECT count(*) FROM accounts WHERE id = $1")
+        .bind(store.owner)
+        .fetch_one(&app.db.owner)
+        .await
+        .unwrap();
+    assert_eq!(account, 1, "the owner keeps the account");
+}

@@ -347,3 +347,31 @@ async fn another_stores_team_cannot_be_seen_or_changed() {
     .unwrap();
     assert_eq!((role.as_str(), open), ("owner", true), "store B's team changed");
 }
+
+#[tokio::test]
+async fn the_export_and_deletion_reach_only_the_sessions_store() {
+    let app = TestApp::spawn().await;
+    let (a, visitor) = app.signed_in_store("Alpha Goods").await;
+    let b = app.db.store("Bravo Goods").await;
+    app.db.add_orders(a.tenant, 1, &["paid"]).await;
+    let b_orders = app.db.add_orders(b.tenant, 2, &["paid"]).await;
+
+    let tenant = b.tenant.to_string();
+    let zip = visitor.get(&format!("/export.zip?tenant_id={tenant}")).await.bytes().await.unwrap();
+    let files = common::unzip(&zip);
+    let all: String = files.iter().map(|(_, text)| text.as_str()).collect();
+    assert!(!all.contains("Bravo Goods"), "store B leaked into the export");
+    let orders = &files.iter().find(|(name, _)| name == "orders.csv").unwrap().1;
+    assert_eq!(orders.lines().count(), 2, "a header and store A's one order");
+
+    // Typing B's name deletes nothing: the store deleted is the session's, and its name is A's.
+    let call =
+        visitor.server_fn("delete_store", &[("confirmation", "Bravo Goods"), ("tenant_id", &tenant)]).await;
+    assert!(!call.status().is_success());
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM orders WHERE id = ANY($1)")
+        .bind(&b_orders)
+        .fetch_one(&app.db.owner)
+        .await
+        .unwrap();
+    assert_eq!(left, 2);
+}

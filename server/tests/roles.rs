@@ -213,3 +213,22 @@ async fn only_owners_and_admins_manage_the_team_and_only_owners_make_owners() {
         sqlx::query_scalar("SELECT count(*) FROM invitations").fetch_one(&app.db.owner).await.unwrap();
     assert_eq!(invitations, 2, "the owner's and the admin's");
 }
+
+#[tokio::test]
+async fn only_owners_export_or_delete_the_store() {
+    let app = TestApp::spawn().await;
+    let store = app.db.store("Corner Shop").await;
+    for role in [Role::Admin, Role::Member, Role::Viewer] {
+        let visitor = member(&app, &store, role).await;
+        assert_eq!(visitor.get("/export.zip").await.status(), 403, "{role}: export");
+        let deleted = visitor.server_fn("delete_store", &[("confirmation", "Corner Shop")]).await;
+        assert!(deleted.text().await.unwrap().contains("Forbidden"), "{role}: delete");
+        let settings = visitor.get("/settings").await.text().await.unwrap();
+        assert!(!settings.contains("Delete this store for good"), "{role}: the owner's section");
+    }
+    let owner = member(&app, &store, Role::Owner).await;
+    assert_eq!(owner.get("/export.zip").await.status(), 200);
+    let stores: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM tenants").fetch_one(&app.db.owner).await.unwrap();
+    assert_eq!(stores, 1, "the store is still there");
+}

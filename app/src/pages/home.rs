@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{ErrorNotice, Loading, StatusBadge, TopBar};
+use crate::components::{ErrorNotice, Loading, Notice, StatusBadge, TopBar};
 use crate::error::AppError;
 use crate::figures::{get_store_overview, DayRevenue, Period, StoreOverview, TopProduct};
 use crate::format;
@@ -27,10 +27,14 @@ pub fn HomePage() -> impl IntoView {
         <Suspense fallback=|| view! { <TopBar/><main class="mx-auto max-w-5xl px-4 py-8"><Loading/></main> }>
             {move || Suspend::new(async move {
                 match overview.await {
-                    Ok(overview) => view! { <StoreHome overview/> }.into_any(),
+                    Ok(overview) => {
+                        let joined = query.with_untracked(|q| q.get("joined").is_some());
+                        view! { <StoreHome overview joined/> }.into_any()
+                    }
                     Err(AppError::SignedOut) => {
                         let demo_login = info.await.ok().and_then(|info: SiteInfo| info.demo_login);
-                        view! { <Welcome demo_login/> }.into_any()
+                        let deleted = query.with_untracked(|q| q.get("deleted").is_some());
+                        view! { <Welcome demo_login deleted/> }.into_any()
                     }
                     Err(error) => view! {
                         <TopBar/>
@@ -43,12 +47,13 @@ pub fn HomePage() -> impl IntoView {
 }
 
 #[component]
-fn StoreHome(overview: StoreOverview) -> impl IntoView {
+fn StoreHome(overview: StoreOverview, joined: bool) -> impl IntoView {
     let currency = overview.currency.clone();
     view! {
         <Title text=overview.store_name.clone()/>
         <TopBar store_name=overview.store_name.clone()/>
         <main class="mx-auto max-w-5xl px-4 py-8">
+            {joined.then(|| view! { <div class="mb-4"><Notice message=format!("Welcome to {}.", overview.store_name)/></div> })}
             <div class="flex flex-wrap items-end justify-between gap-4">
                 <h1 class="text-2xl font-semibold">{overview.store_name.clone()}</h1>
                 <PeriodPicker current=overview.period/>
@@ -240,11 +245,12 @@ fn PeriodPicker(current: Period) -> impl IntoView {
 }
 
 #[component]
-fn Welcome(demo_login: Option<DemoLogin>) -> impl IntoView {
+fn Welcome(demo_login: Option<DemoLogin>, deleted: bool) -> impl IntoView {
     view! {
         <Title text="Welcome"/>
         <TopBar/>
         <main class="mx-auto max-w-5xl px-4 py-12">
+            {deleted.then(|| view! { <div class="mb-6"><Notice message="The store and all its data were deleted. You are signed out."/></div> })}
             <h1 class="text-3xl font-semibold">"Run your store from one place"</h1>
             <p class="mt-3 max-w-prose text-slate-600">
                 "Products, customers, orders and the figures that matter, for you and your team."

@@ -9,13 +9,16 @@ use leptos_router::hooks::use_query_map;
 use crate::components::{
     problem_page, EmptyState, Field, FormAlert, LoadingPage, Notice, Pager, SubmitButton, TopBar,
 };
-use crate::pages::products::BUTTON;
-use crate::settings::{get_settings, list_audit, AuditList, AuditQuery, SaveSettings, SettingsPage};
+use crate::pages::products::{BUTTON, SECONDARY};
+use crate::settings::{
+    get_settings, list_audit, AuditList, AuditQuery, DeleteStore, SaveSettings, SettingsPage,
+};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let query = use_query_map();
     let save = ServerAction::<SaveSettings>::new();
+    let delete = ServerAction::<DeleteStore>::new();
     let page = Resource::new(move || save.version().get(), |_| get_settings());
     let saved = move || query.with(|q| q.get("saved").is_some());
     view! {
@@ -23,7 +26,7 @@ pub fn SettingsPage() -> impl IntoView {
         <Suspense fallback=LoadingPage>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) => view! { <SettingsForm page save saved=saved()/> }.into_any(),
+                    Ok(page) => view! { <SettingsForm page save delete saved=saved()/> }.into_any(),
                     Err(error) => problem_page(error, "Settings"),
                 }
             })}
@@ -32,7 +35,13 @@ pub fn SettingsPage() -> impl IntoView {
 }
 
 #[component]
-fn SettingsForm(page: SettingsPage, save: ServerAction<SaveSettings>, saved: bool) -> impl IntoView {
+fn SettingsForm(
+    page: SettingsPage,
+    save: ServerAction<SaveSettings>,
+    delete: ServerAction<DeleteStore>,
+    saved: bool,
+) -> impl IntoView {
+    let store_name = page.name.clone();
     let failure = Signal::derive(move || save.value().get().and_then(Result::err));
     let field_error = move |field: &'static str| {
         Signal::derive(move || failure.get().and_then(|e| e.form_problems()).and_then(|p| p.field(field)))
@@ -88,7 +97,38 @@ fn SettingsForm(page: SettingsPage, save: ServerAction<SaveSettings>, saved: boo
                     </dl>
                 }.into_any()
             }}
+            {page.is_owner.then(|| view! { <OwnerZone delete store_name/> })}
         </main>
+    }
+}
+
+/// Export and deletion, for owners.
+#[component]
+fn OwnerZone(delete: ServerAction<DeleteStore>, store_name: String) -> impl IntoView {
+    let failure = Signal::derive(move || delete.value().get().and_then(Result::err));
+    let error = Signal::derive(move || {
+        failure.get().and_then(|e| e.form_problems()).and_then(|p| p.field("confirmation"))
+    });
+    let typed = failure.get_untracked().and_then(|e| e.form_problems()).and_then(|p| p.value("confirmation"));
+    view! {
+        <section aria-labelledby="export-heading" class="mt-8 rounded-lg border border-slate-200 bg-white p-6">
+            <h2 id="export-heading" class="font-medium">"Export all data"</h2>
+            <p class="mt-1 text-sm text-slate-600">"A zip with a CSV file per table (store, members, products, customers, orders, order items, audit log) and a manifest."</p>
+            <a href="/export.zip" download="" rel="external" class=format!("mt-3 {SECONDARY}")>"Download the store's data"</a>
+        </section>
+        <section aria-labelledby="delete-heading" class="mt-8 rounded-lg border border-red-200 bg-white p-6">
+            <h2 id="delete-heading" class="font-medium text-red-800">"Delete this store"</h2>
+            <p class="mt-1 text-sm text-slate-600">"Every product, customer, order and audit entry of the store is removed for good. The people in its team keep their accounts and their other stores. Export first if you may need the data."</p>
+            <ActionForm action=delete attr:class="mt-3 space-y-3" attr:novalidate=true>
+                <FormAlert failure/>
+                <Field label="Type the store's name to confirm" name="confirmation" required=true error=error
+                    value=typed.unwrap_or_default() autocomplete="off" hint="Exactly as it is written above the page."/>
+                <p class="text-xs text-slate-500">{format!("The name is: {store_name}")}</p>
+                <button type="submit" class="rounded-md bg-red-600 px-4 py-2 text-sm font-medium text-white hover:bg-red-700 focus:outline-none focus:ring-2 focus:ring-red-500 focus:ring-offset-2">
+                    "Delete this store for good"
+                </button>
+            </ActionForm>
+        </section>
     }
 }
 

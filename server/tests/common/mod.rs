@@ -171,3 +171,17 @@ impl Visitor {
             .expect("server function call")
     }
 }
+
+/// The files of a zip as `(name, text)`, read with an independent zip reader.
+pub fn unzip(bytes: &[u8]) -> Vec<(String, String)> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a readable zip");
+    (0..archive.len())
+        .map(|i| {
+            let mut file = archive.by_index(i).expect("a zip entry");
+            let mut text = String::new();
+            file.read_to_string(&mut text).expect("UTF-8 text");
+            (file.name().expect("a UTF-8 name").to_string(), text)
+        })
+        .collect()
+}
