@@ -6,6 +6,8 @@ pub mod customers;
 pub mod error;
 pub mod figures;
 pub mod format;
+#[cfg(feature = "ssr")]
+pub mod mail;
 pub mod orders;
 pub mod pages;
 pub mod paging;

@@ -16,6 +16,8 @@ pub struct AppState {
     pub client_ip_header: Option<axum::http::HeaderName>,
     /// A session ends this long after signing in, however active (`SESSION_MAX_HOURS`).
     pub session_max_age: std::time::Duration,
+    /// Sends invitations when SMTP is configured (`SMTP_URL`); without it links are shown.
+    pub mailer: Option<Arc<crate::mail::Mailer>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -47,6 +47,16 @@ pub struct TeamPage {
 pub struct NewLink {
     pub email: String,
     pub url: String,
+    /// How the link went out: mailed, not mailed because mailing failed, or not mailed
+    /// because no SMTP is configured.
+    pub delivery: Delivery,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Delivery {
+    Mailed,
+    MailFailed,
+    NoMail,
 }
 
 /// Session key of the link just made, for the team page to show once.
@@ -114,15 +124,44 @@ pub async fn invite_member(email: String, role: String) -> Result<(), AppError> 
             state.site.public_url.trim_end_matches('/'),
             invitation.token
         );
-        tracing::info!(
-            tenant = %scope.tenant_id(),
-            invitation = invitation.id,
-            email = %invitation.email,
-            link = %url,
-            "invitation made: no mail server is configured, so the link is shown to the inviter and logged"
-        );
+        let delivery = match state.mailer {
+            Some(mailer) => {
+                let labels = domain::settings::labels(&state.db, &scope).await?;
+                let mail = crate::mail::InvitationMail {
+                    to: &invitation.email,
+                    store_name: &labels.name,
+                    role: &role,
+                    inviter: scope.email(),
+                    link: &url,
+                    days_valid: domain::team::INVITATION_DAYS,
+                };
+                match mailer.send_invitation(&mail).await {
+                    Ok(()) => {
+                        tracing::info!(tenant = %scope.tenant_id(), invitation = invitation.id, "invitation mailed");
+                        Delivery::Mailed
+                    }
+                    Err(error) => {
+                        tracing::error!(tenant = %scope.tenant_id(), invitation = invitation.id, %error, "could not mail an invitation: the link is shown to the inviter");
+                        Delivery::MailFailed
+                    }
+                }
+            }
+            None => {
+                tracing::info!(
+                    tenant = %scope.tenant_id(),
+                    invitation = invitation.id,
+                    email = %invitation.email,
+                    link = %url,
+                    "invitation made: no mail server is configured, so the link is shown to the inviter and logged"
+                );
+                Delivery::NoMail
+            }
+        };
         let session = crate::session::current_session()?;
-        session.insert(NEW_LINK, NewLink { email: invitation.email, url }).await.map_err(session_error)?;
+        session
+            .insert(NEW_LINK, NewLink { email: invitation.email, url, delivery })
+            .await
+            .map_err(session_error)?;
         leptos_axum::redirect("/team?invited=1");
         Ok::<(), AppError>(())
     };

@@ -30,6 +30,14 @@ pub struct Settings {
     pub client_ip_header: Option<axum::http::HeaderName>,
     /// Sign-in through Hydra; `None` is local sign-in.
     pub hydra: Option<HydraSettings>,
+    /// Invitations by mail: `SMTP_URL` and `SMTP_FROM`, both or neither.
+    pub smtp: Option<SmtpSettings>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SmtpSettings {
+    pub url: String,
+    pub from: String,
 }
 
 /// Where Hydra is, and this app's client registration with it.
@@ -89,6 +97,11 @@ impl Settings {
                 })
                 .transpose()?,
             hydra: hydra_settings(&lookup)?,
+            smtp: match (lookup("SMTP_URL"), lookup("SMTP_FROM")) {
+                (Some(url), Some(from)) => Some(SmtpSettings { url, from }),
+                (None, None) => None,
+                _ => bail!("mail needs both SMTP_URL and SMTP_FROM"),
+            },
         })
     }
 
@@ -195,6 +208,16 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(s.hydra.unwrap().public_url, "http://127.0.0.1:4444/");
+    }
+
+    #[test]
+    fn mail_needs_both_smtp_settings() {
+        assert!(settings(&[]).unwrap().smtp.is_none());
+        let both =
+            settings(&[("SMTP_URL", "smtp://127.0.0.1:2525"), ("SMTP_FROM", "shop@example.test")]).unwrap();
+        assert_eq!(both.smtp.unwrap().from, "shop@example.test");
+        let one = settings(&[("SMTP_URL", "smtp://127.0.0.1:2525")]).unwrap_err().to_string();
+        assert!(one.contains("SMTP_FROM"), "{one}");
     }
 
     #[test]

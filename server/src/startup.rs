@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use app::mail::Mailer;
 use app::site::{DemoLogin, SiteInfo};
 use app::state::AppState;
 use app::{shell, App, SITE_NAME};
@@ -96,6 +97,10 @@ impl Application {
             site: Arc::new(site),
             client_ip_header: settings.client_ip_header.clone(),
             session_max_age: Duration::from_secs(settings.session_max_hours * 3600),
+            mailer: match &settings.smtp {
+                Some(smtp) => Some(Arc::new(Mailer::new(&smtp.url, &smtp.from).map_err(anyhow::Error::msg)?)),
+                None => None,
+            },
         };
         let mode = match &settings.hydra {
             Some(hydra) => SignInMode::Hydra(Arc::new(IdentityProvider::new(hydra.clone(), &public_url)?)),

@@ -10,8 +10,8 @@ use crate::components::{problem_page, Field, FormAlert, LoadingPage, Notice, Sub
 use crate::error::AppError;
 use crate::pages::products::{BUTTON, SECONDARY};
 use crate::team::{
-    get_invitation, get_team, ChangeMemberRole, InvitationPage, InviteMember, RemoveMember, RevokeInvitation,
-    TeamPage, ROLES, ROLE_HELP,
+    get_invitation, get_team, ChangeMemberRole, Delivery, InvitationPage, InviteMember, RemoveMember,
+    RevokeInvitation, TeamPage, ROLES, ROLE_HELP,
 };
 
 #[component]
@@ -78,10 +78,14 @@ fn TeamView(
             {notice.map(|message| view! { <div class="mt-4"><Notice message/></div> })}
             {page.new_link.map(|link| view! {
                 <div class="mt-4 rounded-md border border-emerald-200 bg-emerald-50 p-4 text-sm text-emerald-950" role="status" data-testid="invitation-link">
-                    <p>{format!("Invitation made for {}. Send them this link (it works once, for 7 days):", link.email)}</p>
+                    <p>{match link.delivery {
+                        Delivery::Mailed => format!("Invitation mailed to {}. The same link, if you want to send it yourself (it works once, for 7 days):", link.email),
+                        Delivery::MailFailed => format!("Invitation made for {}, but the mail could not be sent. Send them this link yourself (it works once, for 7 days):", link.email),
+                        Delivery::NoMail => format!("Invitation made for {}. Send them this link (it works once, for 7 days):", link.email),
+                    }}</p>
                     <input type="text" readonly=true value=link.url aria-label="Invitation link"
                         class="mt-2 block w-full rounded-md border border-emerald-300 bg-white px-2 py-1.5 font-mono text-xs"/>
-                    <p class="mt-1 text-xs">"This server sends no mail; the link is shown only now."</p>
+                    {(link.delivery == Delivery::NoMail).then(|| view! { <p class="mt-1 text-xs">"This server sends no mail; the link is shown only now."</p> })}
                 </div>
             })}
             <div class="mt-4"><FormAlert failure=action_failure/></div>
