@@ -311,19 +311,19 @@ pub async fn create(
     .bind(total)
     .fetch_one(&mut *tx)
     .await?;
-    let quantities: Vec<i32> = lines.iter().map(|l| l.quantity).collect();
-    sqlx::query(
-        "INSERT INTO order_items (tenant_id, order_id, product_id, quantity, unit_price_cents)
-         SELECT $1, $2, line.product_id, line.quantity, line.unit_price_cents
-         FROM unnest($3::bigint[], $4::int[], $5::bigint[]) AS line (product_id, quantity, unit_price_cents)",
-    )
-    .bind(tenant)
-    .bind(order_id)
-    .bind(&product_ids)
-    .bind(&quantities)
-    .bind(&unit_prices)
-    .execute(&mut *tx)
-    .await?;
+    // Multi-row VALUES, not INSERT … SELECT FROM unnest: Citus turns the latter into a COPY,
+    // which row-level security refuses.
+    let mut items = sqlx::QueryBuilder::new(
+        "INSERT INTO order_items (tenant_id, order_id, product_id, quantity, unit_price_cents) ",
+    );
+    items.push_values(lines.iter().zip(&unit_prices), |mut row, (line, price)| {
+        row.push_bind(tenant)
+            .push_bind(order_id)
+            .push_bind(line.product_id)
+            .push_bind(line.quantity)
+            .push_bind(*price);
+    });
+    items.build().execute(&mut *tx).await?;
     let changes =
         Changes::new().set("customer_id", customer_id).set("lines", lines.len()).set("total_cents", total);
     audit::record(&mut tx, scope, Action::OrderCreated, &format!("Order #{order_id}"), changes).await?;

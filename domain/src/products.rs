@@ -310,14 +310,13 @@ pub async fn set_archived(db: &Db, scope: &TenantScope, id: i64, archived: bool)
     if before.archived_at.is_some() == archived {
         return Ok(());
     }
-    sqlx::query(
-        "UPDATE products SET archived_at = CASE WHEN $3 THEN now() END WHERE tenant_id = $1 AND id = $2",
-    )
-    .bind(tx.tenant_id())
-    .bind(id)
-    .bind(archived)
-    .execute(&mut *tx)
-    .await?;
+    // The time is the server's, bound as a value: Citus refuses now() inside CASE.
+    sqlx::query("UPDATE products SET archived_at = $3 WHERE tenant_id = $1 AND id = $2")
+        .bind(tx.tenant_id())
+        .bind(id)
+        .bind(archived.then(Utc::now))
+        .execute(&mut *tx)
+        .await?;
     let action = if archived { Action::ProductArchived } else { Action::ProductRestored };
     audit::record(&mut tx, scope, action, &subject(id, &before.sku), Changes::new()).await?;
     tx.commit().await?;
@@ -362,22 +361,24 @@ pub async fn import_csv(db: &Db, scope: &TenantScope, csv_text: &str) -> Result<
     let mut tx = db.begin_tenant(scope).await?;
     let tenant = tx.tenant_id();
     let mut report = ImportReport::default();
+    // Bound as a value (not now() in SQL): Citus refuses volatile functions in ON CONFLICT.
+    let now = Utc::now();
     for (draft, archived) in &drafts {
         // One statement per row keeps each row's outcome (created or updated) exact; the
         // transaction makes them all or nothing.
         let inserted: bool = sqlx::query_scalar(
             "INSERT INTO products (tenant_id, name, sku, price_cents, archived_at)
-             VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN now() END)
+             VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (tenant_id, sku) DO UPDATE
                SET name = EXCLUDED.name, price_cents = EXCLUDED.price_cents,
-                   archived_at = CASE WHEN $5 THEN coalesce(products.archived_at, now()) END
+                   archived_at = CASE WHEN $5 IS NULL THEN NULL ELSE coalesce(products.archived_at, $5) END
              RETURNING xmax = 0",
         )
         .bind(tenant)
         .bind(draft.name.as_str())
         .bind(draft.sku.as_str())
         .bind(draft.price_cents)
-        .bind(archived)
+        .bind(archived.then_some(now))
         .fetch_one(&mut *tx)
         .await?;
         if inserted {

@@ -158,6 +158,12 @@ impl TestDb {
 
 pub const TEST_PASSWORD: &str = "test-password-1234";
 
+/// An email no other test uses, for accounts: with `TEST_DATABASE_URL` every test shares one
+/// database, and accounts are platform-wide.
+pub fn unique_email(name: &str) -> String {
+    format!("{name}-{}@example.test", &uuid::Uuid::new_v4().simple().to_string()[..12])
+}
+
 /// Hashing the same few passwords over and over would dominate test time.
 fn password_hash(password: &str) -> String {
     static CACHE: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
@@ -188,10 +194,18 @@ async fn start_server() -> Server {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(url) => {
             let superuser: PgConnectOptions = url.parse().expect("TEST_DATABASE_URL is a PostgreSQL URL");
+            // Test processes start together: one migrates and opens the app role at a time.
+            let mut lock =
+                PgConnection::connect_with(&superuser).await.expect("connect to TEST_DATABASE_URL");
+            sqlx::query("SELECT pg_advisory_lock(731100)")
+                .execute(&mut lock)
+                .await
+                .expect("take the setup lock");
             let pool = PgPool::connect_with(superuser.clone()).await.expect("connect to TEST_DATABASE_URL");
             migrate(&pool).await.expect("migrate TEST_DATABASE_URL");
             allow_app_login(&pool).await;
             pool.close().await;
+            lock.close().await.ok();
             Server { superuser, template: None }
         }
         Err(_) => start_private_cluster().await,
@@ -248,6 +262,14 @@ async fn start_private_cluster() -> Server {
 }
 
 async fn allow_app_login(pool: &PgPool) {
+    let can_login: bool = sqlx::query_scalar("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1")
+        .bind(APP_ROLE)
+        .fetch_one(pool)
+        .await
+        .expect("find the app role");
+    if can_login {
+        return;
+    }
     sqlx::raw_sql(&format!("ALTER ROLE {APP_ROLE} LOGIN"))
         .execute(pool)
         .await

@@ -98,7 +98,7 @@ async fn viewers_change_nothing_and_other_stores_products_are_not_found() {
     let store = t.store("Alpha").await;
     let owner = t.scope(store.owner, store.tenant).await;
     let id = products::create(&t.db, &owner, &draft("Tote", "TOTE-1", "5")).await.unwrap();
-    let viewer = t.account("viewer@example.test", "irrelevant password").await;
+    let viewer = t.account(&domain::testing::unique_email("viewer"), "irrelevant password").await;
     t.add_member(store.tenant, viewer, Role::Viewer).await;
     let viewer = t.scope(viewer, store.tenant).await;
     assert!(matches!(products::create(&t.db, &viewer, &draft("X", "X", "1")).await, Err(Error::Forbidden)));

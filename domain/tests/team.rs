@@ -4,7 +4,7 @@
 use domain::accounts::{Email, NewPassword};
 use domain::audit::{self, AuditFilter};
 use domain::team::{self, Joiner, LinkNotValid};
-use domain::testing::TestDb;
+use domain::testing::{unique_email, TestDb};
 use domain::{Error, Role, TenantScope};
 
 fn new_password(email: &str) -> NewPassword {
@@ -22,8 +22,9 @@ async fn an_invitation_link_works_once_and_creates_the_account() {
     let t = TestDb::new().await;
     let store = t.store("Alpha").await;
     let owner = t.scope(store.owner, store.tenant).await;
-    let invitation = team::invite(&t.db, &owner, " New.Person@Example.test ", Role::Member).await.unwrap();
-    assert_eq!(invitation.email, "new.person@example.test");
+    let email = unique_email("New.Person");
+    let invitation = team::invite(&t.db, &owner, &format!(" {email} "), Role::Member).await.unwrap();
+    assert_eq!(invitation.email, email.to_lowercase());
     assert_eq!(team::pending_invitations(&t.db, &owner).await.unwrap().len(), 1);
 
     let open = team::open_invitation(&t.db, &invitation.token).await.unwrap().unwrap();
@@ -38,7 +39,7 @@ async fn an_invitation_link_works_once_and_creates_the_account() {
     let (entries, _) = audit::list(&t.db, &owner, &AuditFilter::default(), 1).await.unwrap();
     let actions: Vec<_> = entries.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["member.joined", "member.invited"]);
-    assert_eq!(entries[0].actor, "new.person@example.test");
+    assert_eq!(entries[0].actor, email.to_lowercase());
 }
 
 #[tokio::test]
@@ -96,8 +97,9 @@ async fn the_last_owner_cannot_be_removed_or_demoted_and_only_owners_make_owners
     let t = TestDb::new().await;
     let store = t.store("Alpha").await;
     let owner = t.scope(store.owner, store.tenant).await;
-    let admin = member(&t, &owner, "admin@example.test", Role::Admin).await;
-    let viewer = member(&t, &owner, "viewer@example.test", Role::Viewer).await;
+    let admin_email = unique_email("admin");
+    let admin = member(&t, &owner, &admin_email, Role::Admin).await;
+    let viewer = member(&t, &owner, &unique_email("viewer"), Role::Viewer).await;
 
     let demote = team::change_role(&t.db, &owner, store.owner, Role::Admin).await.unwrap_err();
     assert!(demote.to_string().contains("at least one owner"), "{demote}");
@@ -128,7 +130,7 @@ async fn the_last_owner_cannot_be_removed_or_demoted_and_only_owners_make_owners
     team::change_role(&t.db, &owner, store.owner, Role::Member).await.unwrap();
     let roles: Vec<(String, String)> =
         team::members(&t.db, &admin).await.unwrap().into_iter().map(|m| (m.email, m.role)).collect();
-    assert_eq!(roles[0], ("admin@example.test".to_owned(), "owner".to_owned()));
+    assert_eq!(roles[0], (admin_email, "owner".to_owned()));
     team::remove(&t.db, &admin, viewer.account_id()).await.unwrap();
     assert!(TenantScope::for_member(&t.db, viewer.account_id(), store.tenant).await.is_err(), "removed");
 

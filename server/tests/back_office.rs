@@ -32,7 +32,7 @@ async fn a_product_is_created_from_the_form_without_javascript() {
 #[tokio::test]
 async fn a_refused_form_comes_back_with_its_problems_and_what_was_typed() {
     let app = TestApp::spawn().await;
-    let (_store, visitor) = app.signed_in_store("Corner Shop").await;
+    let (store, visitor) = app.signed_in_store("Corner Shop").await;
     let form = [("name", "Walnut Tray"), ("sku", "has space"), ("price", "12.345")];
     let response = visitor.submit_form("save_product", "/products/new", &form).await;
     let location = response.headers()["location"].to_str().unwrap().to_owned();
@@ -46,8 +46,11 @@ async fn a_refused_form_comes_back_with_its_problems_and_what_was_typed() {
         "what was typed is kept"
     );
     assert!(html.contains("aria-invalid=\"true\""));
-    let count: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM products").fetch_one(&app.db.owner).await.unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM products WHERE tenant_id = $1")
+        .bind(store.tenant)
+        .fetch_one(&app.db.owner)
+        .await
+        .unwrap();
     assert_eq!(count, 0);
 
     // The same through the hydrated page: a JSON error naming the fields.
@@ -70,7 +73,7 @@ async fn a_duplicate_sku_is_explained_in_its_field() {
 #[tokio::test]
 async fn products_export_as_csv_and_a_bad_import_changes_nothing() {
     let app = TestApp::spawn().await;
-    let (_store, visitor) = app.signed_in_store("Corner Shop").await;
+    let (store, visitor) = app.signed_in_store("Corner Shop").await;
     visitor.server_fn("save_product", &[("name", "Tote, linen"), ("sku", "TOTE-1"), ("price", "5")]).await;
 
     let export = visitor.get("/products/export.csv").await;
@@ -93,10 +96,12 @@ async fn products_export_as_csv_and_a_bad_import_changes_nothing() {
     let report = visitor.follow(bad).await;
     assert!(report.contains("Nothing was imported."), "{report}");
     assert!(report.contains("price: Enter an amount like 12.50."), "{report}");
-    let name: String = sqlx::query_scalar("SELECT name FROM products WHERE sku = 'TOTE-1'")
-        .fetch_one(&app.db.owner)
-        .await
-        .unwrap();
+    let name: String =
+        sqlx::query_scalar("SELECT name FROM products WHERE tenant_id = $1 AND sku = 'TOTE-1'")
+            .bind(store.tenant)
+            .fetch_one(&app.db.owner)
+            .await
+            .unwrap();
     assert_eq!(name, "Tote, linen");
     // The report is shown once.
     assert!(!visitor.get("/products/import").await.text().await.unwrap().contains("Nothing was imported."));
@@ -115,14 +120,20 @@ async fn products_export_as_csv_and_a_bad_import_changes_nothing() {
 #[tokio::test]
 async fn an_order_is_placed_from_the_form_without_javascript_and_priced_by_the_server() {
     let app = TestApp::spawn().await;
-    let (_store, visitor) = app.signed_in_store("Corner Shop").await;
+    let (store, visitor) = app.signed_in_store("Corner Shop").await;
     visitor.server_fn("save_product", &[("name", "Tote"), ("sku", "TOTE"), ("price", "5")]).await;
     visitor.server_fn("save_product", &[("name", "Tray"), ("sku", "TRAY"), ("price", "7.50")]).await;
     visitor.server_fn("save_customer", &[("name", "Ada"), ("email", "ada@example.test")]).await;
-    let ids: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM products ORDER BY sku").fetch_all(&app.db.owner).await.unwrap();
-    let customer: i64 =
-        sqlx::query_scalar("SELECT id FROM customers").fetch_one(&app.db.owner).await.unwrap();
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM products WHERE tenant_id = $1 ORDER BY sku")
+        .bind(store.tenant)
+        .fetch_all(&app.db.owner)
+        .await
+        .unwrap();
+    let customer: i64 = sqlx::query_scalar("SELECT id FROM customers WHERE tenant_id = $1")
+        .bind(store.tenant)
+        .fetch_one(&app.db.owner)
+        .await
+        .unwrap();
     let (tote, tray, customer) = (ids[0].to_string(), ids[1].to_string(), customer.to_string());
 
     let form_page = visitor.get("/orders/new").await.text().await.unwrap();
@@ -154,8 +165,11 @@ async fn an_order_is_placed_from_the_form_without_javascript_and_priced_by_the_s
             || html.contains(&format!("value=\"{customer}\" selected")),
         "the customer stays chosen"
     );
-    let orders: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM orders").fetch_one(&app.db.owner).await.unwrap();
+    let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders WHERE tenant_id = $1")
+        .bind(store.tenant)
+        .fetch_one(&app.db.owner)
+        .await
+        .unwrap();
     assert_eq!(orders, 1);
 }
 
@@ -196,7 +210,7 @@ async fn settings_are_saved_a_taken_address_is_explained_and_the_audit_log_tells
 
     let form = [
         ("name", "Corner Shop & Co"),
-        ("slug", "corner-shop"),
+        ("slug", &format!("corner-shop-{}", store.tenant)),
         ("currency", "EUR"),
         ("time_zone", "Europe/Paris"),
     ];

@@ -175,7 +175,7 @@ async fn product_of(app: &TestApp, store: &TestStore, sku: &str) -> i64 {
 #[tokio::test]
 async fn another_stores_products_cannot_be_seen_changed_or_exported() {
     let app = TestApp::spawn().await;
-    let (_a, visitor) = app.signed_in_store("Alpha Goods").await;
+    let (a, visitor) = app.signed_in_store("Alpha Goods").await;
     let b = app.db.store("Bravo Goods").await;
     let b_product = product_of(&app, &b, "B-1").await;
     let id = b_product.to_string();
@@ -218,10 +218,13 @@ async fn another_stores_products_cannot_be_seen_changed_or_exported() {
     let part = reqwest::multipart::Part::bytes(b"sku,name,price\nB-1,Mine,1\n".to_vec()).file_name("p.csv");
     let form = reqwest::multipart::Form::new().part("file", part);
     visitor.client.post(visitor.url("/products/import")).multipart(form).send().await.unwrap();
-    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM products WHERE sku = 'B-1' ORDER BY name")
-        .fetch_all(&app.db.owner)
-        .await
-        .unwrap();
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM products WHERE tenant_id = ANY($1) AND sku = 'B-1' ORDER BY name",
+    )
+    .bind(vec![a.tenant, b.tenant])
+    .fetch_all(&app.db.owner)
+    .await
+    .unwrap();
     assert_eq!(names, ["Bravo B-1", "Mine"]);
 }
 
@@ -271,8 +274,11 @@ async fn another_stores_customers_cannot_be_seen_changed_or_ordered_for() {
         [("customer", id.as_str()), ("lines[0][product]", product.as_str()), ("lines[0][quantity]", "1")];
     let call = visitor.server_fn("create_order", &order).await;
     assert!(!call.status().is_success());
-    let orders: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM orders").fetch_one(&app.db.owner).await.unwrap();
+    let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders WHERE customer_id = $1")
+        .bind(b_customer)
+        .fetch_one(&app.db.owner)
+        .await
+        .unwrap();
     assert_eq!(orders, 0, "an order was written for another store's customer");
 }
 
@@ -298,7 +304,7 @@ async fn settings_and_the_audit_log_are_the_sessions_stores_own() {
     let tenant = b.tenant.to_string();
     let form = [
         ("name", "Renamed"),
-        ("slug", "renamed"),
+        ("slug", &format!("renamed-{}", a.tenant)),
         ("currency", "USD"),
         ("time_zone", "UTC"),
         ("tenant_id", &tenant),

@@ -76,17 +76,21 @@ async fn viewers_cannot_change_products_and_other_roles_can() {
         if !allowed {
             assert!(created.text().await.unwrap().contains("Forbidden"));
         }
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM products WHERE sku = $1)")
-            .bind(&sku)
-            .fetch_one(&app.db.owner)
-            .await
-            .unwrap();
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM products WHERE tenant_id = $1 AND sku = $2)")
+                .bind(store.tenant)
+                .bind(&sku)
+                .fetch_one(&app.db.owner)
+                .await
+                .unwrap();
         assert_eq!(exists, allowed, "{role}");
 
-        let (id,): (i64,) = sqlx::query_as("SELECT id FROM products ORDER BY id LIMIT 1")
-            .fetch_one(&app.db.owner)
-            .await
-            .unwrap();
+        let (id,): (i64,) =
+            sqlx::query_as("SELECT id FROM products WHERE tenant_id = $1 ORDER BY id LIMIT 1")
+                .bind(store.tenant)
+                .fetch_one(&app.db.owner)
+                .await
+                .unwrap();
         let archive =
             visitor.server_fn("archive_product", &[("id", &id.to_string()), ("archived", "true")]).await;
         assert_eq!(archive.status().is_success(), allowed, "{role}: archive");
@@ -105,10 +109,12 @@ async fn viewers_cannot_change_products_and_other_roles_can() {
             "{role}: import"
         );
     }
-    let imported: i64 = sqlx::query_scalar("SELECT count(*) FROM products WHERE sku = 'IMPORTED'")
-        .fetch_one(&app.db.owner)
-        .await
-        .unwrap();
+    let imported: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM products WHERE tenant_id = $1 AND sku = 'IMPORTED'")
+            .bind(store.tenant)
+            .fetch_one(&app.db.owner)
+            .await
+            .unwrap();
     assert_eq!(imported, 1, "imported by the first role that may, updated by the others");
 }
 
@@ -118,8 +124,10 @@ async fn viewers_cannot_add_customers_or_place_orders_and_other_roles_can() {
     let store = app.db.store("Corner Shop").await;
     app.db.add_orders(store.tenant, 1, &["paid"]).await;
     let (customer, product): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT id FROM customers LIMIT 1), (SELECT id FROM products ORDER BY id LIMIT 1)",
+        "SELECT (SELECT id FROM customers WHERE tenant_id = $1 LIMIT 1),
+                (SELECT id FROM products WHERE tenant_id = $1 ORDER BY id LIMIT 1)",
     )
+    .bind(store.tenant)
     .fetch_one(&app.db.owner)
     .await
     .unwrap();
@@ -144,7 +152,10 @@ async fn viewers_cannot_add_customers_or_place_orders_and_other_roles_can() {
         }
     }
     let (customers, orders): (i64, i64) =
-        sqlx::query_as("SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM orders)")
+        sqlx::query_as(
+            "SELECT (SELECT count(*) FROM customers WHERE tenant_id = $1), (SELECT count(*) FROM orders WHERE tenant_id = $1)",
+        )
+        .bind(store.tenant)
             .fetch_one(&app.db.owner)
             .await
             .unwrap();
@@ -159,7 +170,10 @@ async fn only_owners_and_admins_change_settings_and_read_the_audit_log() {
         let visitor = member(&app, &store, role).await;
         let allowed = matches!(role, Role::Owner | Role::Admin);
         let name = format!("Shop of the {role}");
-        let form = [("name", name.as_str()), ("slug", "corner"), ("currency", "USD"), ("time_zone", "UTC")];
+        // Addresses are platform-wide: one of this test's own.
+        let slug = format!("corner-{}", store.tenant);
+        let form =
+            [("name", name.as_str()), ("slug", slug.as_str()), ("currency", "USD"), ("time_zone", "UTC")];
         let saved = visitor.server_fn("save_settings", &form).await;
         assert_eq!(saved.status().is_success(), allowed, "{role}: settings");
         let stored: String = sqlx::query_scalar("SELECT name FROM tenants WHERE id = $1")
@@ -187,7 +201,8 @@ async fn only_owners_and_admins_change_settings_and_read_the_audit_log() {
 async fn only_owners_and_admins_manage_the_team_and_only_owners_make_owners() {
     let app = TestApp::spawn().await;
     let store = app.db.store("Corner Shop").await;
-    let target = app.db.account("target@example.test", TEST_PASSWORD).await;
+    let target_email = domain::testing::unique_email("target");
+    let target = app.db.account(&target_email, TEST_PASSWORD).await;
     app.db.add_member(store.tenant, target, Role::Viewer).await;
     let target_id = target.to_string();
     for role in ROLES {
@@ -207,10 +222,13 @@ async fn only_owners_and_admins_manage_the_team_and_only_owners_make_owners() {
         }
         let page = visitor.get("/team").await.text().await.unwrap();
         assert_eq!(page.contains("Make invitation link"), allowed, "{role}: the invite form");
-        assert!(page.contains("target@example.test"), "{role}: everyone sees the team");
+        assert!(page.contains(&target_email), "{role}: everyone sees the team");
     }
-    let invitations: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM invitations").fetch_one(&app.db.owner).await.unwrap();
+    let invitations: i64 = sqlx::query_scalar("SELECT count(*) FROM invitations WHERE tenant_id = $1")
+        .bind(store.tenant)
+        .fetch_one(&app.db.owner)
+        .await
+        .unwrap();
     assert_eq!(invitations, 2, "the owner's and the admin's");
 }
 
@@ -228,7 +246,10 @@ async fn only_owners_export_or_delete_the_store() {
     }
     let owner = member(&app, &store, Role::Owner).await;
     assert_eq!(owner.get("/export.zip").await.status(), 200);
-    let stores: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM tenants").fetch_one(&app.db.owner).await.unwrap();
+    let stores: i64 = sqlx::query_scalar("SELECT count(*) FROM tenants WHERE id = $1")
+        .bind(store.tenant)
+        .fetch_one(&app.db.owner)
+        .await
+        .unwrap();
     assert_eq!(stores, 1, "the store is still there");
 }
