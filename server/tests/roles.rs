@@ -253,3 +253,32 @@ async fn only_owners_export_or_delete_the_store() {
         .unwrap();
     assert_eq!(stores, 1, "the store is still there");
 }
+
+#[tokio::test]
+async fn members_and_viewers_cannot_remove_people_or_withdraw_invitations() {
+    let app = TestApp::spawn().await;
+    let store = app.db.store("Corner Shop").await;
+    let owner_scope = app.db.scope(store.owner, store.tenant).await;
+    let invitation =
+        domain::team::invite(&app.db.db, &owner_scope, &domain::testing::unique_email("guest"), Role::Viewer)
+            .await
+            .unwrap();
+    let (owner_id, invitation_id) = (store.owner.to_string(), invitation.id.to_string());
+    for role in [Role::Member, Role::Viewer] {
+        let visitor = member(&app, &store, role).await;
+        let removed = visitor.server_fn("remove_member", &[("account_id", &owner_id)]).await;
+        assert!(removed.text().await.unwrap().contains("Forbidden"), "{role}: remove");
+        let revoked = visitor.server_fn("revoke_invitation", &[("id", &invitation_id)]).await;
+        assert!(revoked.text().await.unwrap().contains("Forbidden"), "{role}: withdraw");
+    }
+    let (owners, open): (i64, bool) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM memberships WHERE tenant_id = $1 AND role = 'owner'),
+                (SELECT revoked_at IS NULL FROM invitations WHERE tenant_id = $1 AND id = $2)",
+    )
+    .bind(store.tenant)
+    .bind(invitation.id)
+    .fetch_one(&app.db.owner)
+    .await
+    .unwrap();
+    assert_eq!((owners, open), (1, true));
+}
