@@ -15,6 +15,7 @@ pub mod products;
 #[cfg(feature = "ssr")]
 pub mod session;
 pub mod settings;
+pub mod signup;
 pub mod site;
 #[cfg(feature = "ssr")]
 pub mod state;
@@ -31,6 +32,7 @@ use crate::pages::customers::{CustomerFormPage, CustomersPage};
 use crate::pages::orders::{NewOrderPage, OrderPage, OrdersPage};
 use crate::pages::products::{ImportProductsPage, ProductFormPage, ProductsPage};
 use crate::pages::settings::{AuditPage, SettingsPage};
+use crate::pages::signup::SignupPage;
 use crate::pages::team::{AcceptInvitationPage, TeamPage};
 use crate::pages::{home::HomePage, not_found::NotFound, sign_in::SignInPage};
 
@@ -70,6 +72,7 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("orders") view=OrdersPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("orders"), StaticSegment("new")) view=NewOrderPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("orders"), ParamSegment("id")) view=OrderPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("signup") view=SignupPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("team") view=TeamPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("invitations"), StaticSegment("accept")) view=AcceptInvitationPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async/>

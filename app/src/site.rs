@@ -19,6 +19,22 @@ pub struct SiteInfo {
     pub demo_login: Option<DemoLogin>,
     /// Where people reach this site (`PUBLIC_URL`), for links that leave it, like invitations.
     pub public_url: String,
+    /// The plans, read once at start (they change only with a migration).
+    pub plans: Vec<PlanInfo>,
+    /// Whether signups pay through a payment provider; without one every store starts free.
+    pub payments: bool,
+    /// The rules for new passwords, for forms to say before they are sent.
+    pub password_rules: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanInfo {
+    pub id: String,
+    pub name: String,
+    pub price_cents: i64,
+    pub currency: String,
+    pub product_limit: Option<i32>,
+    pub member_limit: Option<i32>,
 }
 
 #[server(endpoint = "site_info")]

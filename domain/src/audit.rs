@@ -30,10 +30,11 @@ pub enum Action {
     MemberRoleChanged,
     MemberRemoved,
     StoreExported,
+    StoreCreated,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::ProductCreated,
         Action::ProductUpdated,
         Action::ProductArchived,
@@ -50,6 +51,7 @@ impl Action {
         Action::MemberRoleChanged,
         Action::MemberRemoved,
         Action::StoreExported,
+        Action::StoreCreated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -70,6 +72,7 @@ impl Action {
             Action::MemberRoleChanged => "member.role_changed",
             Action::MemberRemoved => "member.removed",
             Action::StoreExported => "store.exported",
+            Action::StoreCreated => "store.created",
         }
     }
 

@@ -20,6 +20,7 @@ pub mod products;
 pub mod rate_limits;
 pub mod seed;
 pub mod settings;
+pub mod signup;
 pub mod team;
 pub mod tenancy;
 #[cfg(feature = "testing")]

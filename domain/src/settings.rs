@@ -96,11 +96,12 @@ pub async fn update(db: &Db, scope: &TenantScope, input: &SettingsInput) -> Resu
 
     let mut tx = db.begin_tenant(scope).await?;
     let before = fetch(&mut tx, true).await?;
-    sqlx::query("UPDATE tenants SET name = $2, currency = $3, time_zone = $4 WHERE id = $1")
+    sqlx::query("UPDATE tenants SET name = $2, currency = $3, time_zone = $4, slug = $5 WHERE id = $1")
         .bind(tx.tenant_id())
         .bind(name)
         .bind(currency)
         .bind(time_zone)
+        .bind(&slug)
         .execute(&mut *tx)
         .await?;
     if slug != before.slug {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use app::mail::Mailer;
-use app::site::{DemoLogin, SiteInfo};
+use app::site::{DemoLogin, PlanInfo, SiteInfo};
 use app::state::AppState;
 use app::{shell, App, SITE_NAME};
 use axum::extract::DefaultBodyLimit;
@@ -91,6 +91,19 @@ impl Application {
             .build();
         let public_url = settings.public_url_for(listener.local_addr()?);
         site.public_url = public_url.clone();
+        site.password_rules = domain::accounts::PASSWORD_RULES.to_owned();
+        site.plans = domain::signup::plans(&db)
+            .await?
+            .into_iter()
+            .map(|p| PlanInfo {
+                id: p.id,
+                name: p.name,
+                price_cents: p.price_cents,
+                currency: p.currency,
+                product_limit: p.product_limit,
+                member_limit: p.member_limit,
+            })
+            .collect();
         let state = AppState {
             leptos_options,
             db: db.clone(),

@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::figures::{get_store_overview, DayRevenue, Period, StoreOverview, TopProduct};
 use crate::format;
 use crate::orders::OrderSummary;
-use crate::site::{get_site_info, DemoLogin, SiteInfo};
+use crate::site::{get_site_info, DemoLogin, PlanInfo, SiteInfo};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -28,13 +28,23 @@ pub fn HomePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match overview.await {
                     Ok(overview) => {
-                        let joined = query.with_untracked(|q| q.get("joined").is_some());
-                        view! { <StoreHome overview joined/> }.into_any()
+                        let greeting = query.with_untracked(|q| {
+                            if q.get("joined").is_some() {
+                                Some(format!("Welcome to {}.", overview.store_name))
+                            } else {
+                                match q.get("welcome").as_deref() {
+                                    Some("ready") => Some("Your store is ready.".to_owned()),
+                                    Some("free") => Some("Your store is ready on the Free plan: payments are not set up on this server.".to_owned()),
+                                    _ => None,
+                                }
+                            }
+                        });
+                        view! { <StoreHome overview greeting/> }.into_any()
                     }
                     Err(AppError::SignedOut) => {
-                        let demo_login = info.await.ok().and_then(|info: SiteInfo| info.demo_login);
+                        let info: SiteInfo = info.await.unwrap_or_default();
                         let deleted = query.with_untracked(|q| q.get("deleted").is_some());
-                        view! { <Welcome demo_login deleted/> }.into_any()
+                        view! { <Welcome demo_login=info.demo_login plans=info.plans deleted/> }.into_any()
                     }
                     Err(error) => view! {
                         <TopBar/>
@@ -47,13 +57,13 @@ pub fn HomePage() -> impl IntoView {
 }
 
 #[component]
-fn StoreHome(overview: StoreOverview, joined: bool) -> impl IntoView {
+fn StoreHome(overview: StoreOverview, greeting: Option<String>) -> impl IntoView {
     let currency = overview.currency.clone();
     view! {
         <Title text=overview.store_name.clone()/>
         <TopBar store_name=overview.store_name.clone()/>
         <main class="mx-auto max-w-5xl px-4 py-8">
-            {joined.then(|| view! { <div class="mb-4"><Notice message=format!("Welcome to {}.", overview.store_name)/></div> })}
+            {greeting.map(|message| view! { <div class="mb-4"><Notice message/></div> })}
             <div class="flex flex-wrap items-end justify-between gap-4">
                 <h1 class="text-2xl font-semibold">{overview.store_name.clone()}</h1>
                 <PeriodPicker current=overview.period/>
@@ -245,7 +255,7 @@ fn PeriodPicker(current: Period) -> impl IntoView {
 }
 
 #[component]
-fn Welcome(demo_login: Option<DemoLogin>, deleted: bool) -> impl IntoView {
+fn Welcome(demo_login: Option<DemoLogin>, plans: Vec<PlanInfo>, deleted: bool) -> impl IntoView {
     view! {
         <Title text="Welcome"/>
         <TopBar/>
@@ -258,6 +268,24 @@ fn Welcome(demo_login: Option<DemoLogin>, deleted: bool) -> impl IntoView {
             <a href="/login" class="mt-6 inline-block rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700 focus:outline-none focus:ring-2 focus:ring-indigo-500 focus:ring-offset-2">
                 "Sign in"
             </a>
+            <a href="/signup" class="ml-3 mt-6 inline-block rounded-md border border-indigo-600 px-4 py-2 font-medium text-indigo-700 hover:bg-indigo-50 focus:outline-none focus:ring-2 focus:ring-indigo-500 focus:ring-offset-2">
+                "Start your store"
+            </a>
+            <section aria-labelledby="plans-heading" class="mt-10">
+                <h2 id="plans-heading" class="text-xl font-semibold">"Plans"</h2>
+                <ul class="mt-4 grid gap-4 sm:grid-cols-3" data-testid="plans">
+                    {plans.into_iter().map(|plan| view! {
+                        <li class="flex flex-col rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
+                            <h3 class="text-lg font-medium">{plan.name.clone()}</h3>
+                            <p class="mt-1 text-2xl font-semibold">{crate::pages::signup::price(&plan)}</p>
+                            <p class="mt-2 flex-1 text-sm text-slate-600">{crate::pages::signup::limits(&plan)}</p>
+                            <a href=format!("/signup?plan={}", plan.id) class="mt-4 rounded-md bg-indigo-600 px-3 py-2 text-center text-sm font-medium text-white hover:bg-indigo-700">
+                                {format!("Start on {}", plan.name)}
+                            </a>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
             {demo_login.map(|demo| view! {
                         <aside class="mt-8 max-w-md rounded-lg border border-amber-200 bg-amber-50 p-4" data-testid="demo-login">
                             <h2 class="font-medium">"Demo store"</h2>

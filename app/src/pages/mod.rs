@@ -7,4 +7,5 @@ pub mod products;
 pub mod settings;
 pub mod sign_in;
 pub mod sign_in_required;
+pub mod signup;
 pub mod team;

@@ -1,0 +1,107 @@
+//! `/signup`: a new customer's account and store, in one form that works without JavaScript.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::components::{problem_page, Field, FormAlert, LoadingPage, SubmitButton, TopBar};
+use crate::format;
+use crate::signup::SignUp;
+use crate::site::{get_site_info, PlanInfo, SiteInfo};
+
+#[component]
+pub fn SignupPage() -> impl IntoView {
+    let query = use_query_map();
+    let info = Resource::new(|| (), |_| get_site_info());
+    let sign_up = ServerAction::<SignUp>::new();
+    view! {
+        <Title text="Start your store"/>
+        <Suspense fallback=LoadingPage>
+            {move || Suspend::new(async move {
+                let plan = query.with_untracked(|q| q.get("plan"));
+                match info.await {
+                    Ok(info) => view! { <SignupForm info sign_up plan/> }.into_any(),
+                    Err(error) => problem_page(error, "Start your store"),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SignupForm(info: SiteInfo, sign_up: ServerAction<SignUp>, plan: Option<String>) -> impl IntoView {
+    let failure = Signal::derive(move || sign_up.value().get().and_then(Result::err));
+    let field_error = move |field: &'static str| {
+        Signal::derive(move || failure.get().and_then(|e| e.form_problems()).and_then(|p| p.field(field)))
+    };
+    let typed = failure.get_untracked().and_then(|e| e.form_problems());
+    let typed_value = |field: &str| typed.as_ref().and_then(|p| p.value(field));
+    let (email, store_name) =
+        (typed_value("email").unwrap_or_default(), typed_value("store_name").unwrap_or_default());
+    let chosen = typed_value("plan").or(plan).unwrap_or_else(|| crate::signup::FREE_PLAN.to_owned());
+    let plan_error = field_error("plan");
+    view! {
+        <TopBar/>
+        <main class="mx-auto max-w-xl px-4 py-10">
+            <h1 class="text-2xl font-semibold">"Start your store"</h1>
+            {(!info.payments).then(|| view! {
+                <p class="mt-3 rounded-md border border-sky-200 bg-sky-50 p-3 text-sm text-sky-900" data-testid="free-only">
+                    "Payments are not set up on this server, so every new store starts at once on the Free plan."
+                </p>
+            })}
+            <ActionForm action=sign_up attr:class="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm" attr:novalidate=true>
+                <FormAlert failure/>
+                <Field label="Email" name="email" kind="email" required=true autocomplete="email" error=field_error("email") value=email/>
+                <Field label="Password" name="password" kind="password" required=true autocomplete="new-password"
+                    error=field_error("password") value="" hint=info.password_rules.clone()/>
+                <Field label="Store name" name="store_name" required=true autocomplete="organization" error=field_error("store_name") value=store_name/>
+                <fieldset aria-describedby=move || plan_error.get().map(|_| "field-plan-error")>
+                    <legend class="text-sm font-medium">"Plan"</legend>
+                    <div class="mt-2 grid gap-2 sm:grid-cols-3">
+                        {info.plans.into_iter().map(|plan| {
+                            let checked = plan.id == chosen;
+                            let id = format!("plan-{}", plan.id);
+                            let label_for = id.clone();
+                            view! {
+                                <label for=label_for class="flex cursor-pointer flex-col rounded-md border border-slate-300 p-3 text-sm has-[:checked]:border-indigo-600 has-[:checked]:ring-2 has-[:checked]:ring-indigo-600">
+                                    <span class="flex items-center gap-2">
+                                        <input id=id type="radio" name="plan" value=plan.id.clone() checked=checked class="h-4 w-4"/>
+                                        <span class="font-medium">{plan.name.clone()}</span>
+                                    </span>
+                                    <span class="mt-1 text-slate-600">{price(&plan)}</span>
+                                </label>
+                            }
+                        }).collect_view()}
+                    </div>
+                    {move || plan_error.get().map(|message| view! { <p id="field-plan-error" class="mt-1 text-sm text-red-700">{message}</p> })}
+                </fieldset>
+                <SubmitButton label="Create my store" pending=sign_up.pending()/>
+            </ActionForm>
+            <p class="mt-4 text-sm text-slate-600">"Already have an account? " <a href="/login" class="text-indigo-700 underline">"Sign in"</a></p>
+        </main>
+    }
+}
+
+/// `$29.00 a month` or `Free`.
+pub fn price(plan: &PlanInfo) -> String {
+    if plan.price_cents == 0 {
+        "Free".to_owned()
+    } else {
+        format!("{} a month", format::money(plan.price_cents, &plan.currency))
+    }
+}
+
+/// `Up to 25 products · 2 people` or `Unlimited products and people`.
+pub fn limits(plan: &PlanInfo) -> String {
+    match (plan.product_limit, plan.member_limit) {
+        (None, None) => "Unlimited products and people".to_owned(),
+        (products, members) => {
+            let products = products.map_or("Unlimited products".to_owned(), |n| {
+                format!("Up to {} products", format::count(n.into()))
+            });
+            let members = members.map_or("unlimited people".to_owned(), |n| format!("{n} people"));
+            format!("{products} · {members}")
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! Self-service signup: a new person, their store and their membership as its owner, made in
+//! one transaction. Plans come from the `plans` reference table.
+
+use serde::{Deserialize, Serialize};
+
+use crate::accounts::{Email, NewPassword};
+use crate::error::sqlstate;
+use crate::{password, AccountId, Db, Error, FieldErrors, Role, TenantId, TenantTx};
+
+/// A plan as the landing page and the signup form show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct Plan {
+    pub id: String,
+    pub name: String,
+    pub price_cents: i64,
+    pub currency: String,
+    /// `None`: unlimited.
+    pub product_limit: Option<i32>,
+    pub member_limit: Option<i32>,
+}
+
+pub async fn plans(db: &Db) -> Result<Vec<Plan>, Error> {
+    Ok(sqlx::query_as(
+        "SELECT id, name, price_cents, currency, product_limit, member_limit FROM plans ORDER BY sort_order, id",
+    )
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// The signup form as typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignupInput {
+    pub email: String,
+    pub password: String,
+    pub store_name: String,
+    pub plan: String,
+}
+
+/// A checked signup.
+#[derive(Debug)]
+pub struct Signup {
+    pub email: Email,
+    pub password: NewPassword,
+    pub store_name: String,
+    pub plan: Plan,
+}
+
+impl Signup {
+    /// Checks every field against the rules and the plans there are.
+    pub async fn parse(db: &Db, input: &SignupInput) -> Result<Signup, Error> {
+        let mut errors = FieldErrors::new();
+        let email = errors.check("email", Email::parse(&input.email));
+        let password = email
+            .as_ref()
+            .and_then(|email| errors.check("password", NewPassword::parse(&input.password, email)));
+        let store_name = input.store_name.trim();
+        match store_name.chars().count() {
+            0 => errors.add("store_name", "Enter your store's name."),
+            1..=100 => {}
+            _ => errors.add("store_name", "Use at most 100 characters."),
+        }
+        let plan = plans(db).await?.into_iter().find(|plan| plan.id == input.plan);
+        if plan.is_none() {
+            errors.add("plan", "Choose one of the plans.");
+        }
+        if let Some(email) = &email {
+            let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM accounts WHERE email = $1)")
+                .bind(email.as_str())
+                .fetch_one(db.pool())
+                .await?;
+            if taken {
+                errors.add(
+                    "email",
+                    "This email already has an account. Sign in with it, or use another email.",
+                );
+            }
+        }
+        match (email, password, plan) {
+            (Some(email), Some(password), Some(plan)) if errors.is_empty() => {
+                Ok(Signup { email, password, store_name: store_name.to_owned(), plan })
+            }
+            _ => Err(Error::Fields(errors)),
+        }
+    }
+}
+
+/// Whether the new store may be used at once (no payment needed) or waits for its payment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StartAs {
+    Active,
+    Pending,
+}
+
+/// A new account, its store with a free address derived from the name, and the owner's
+/// membership, in one transaction. Returns the account and the store.
+pub async fn create_store(db: &Db, signup: &Signup, start: StartAs) -> Result<(AccountId, TenantId), Error> {
+    // Hashing is deliberately slow: done before the transaction opens, so no row waits on it.
+    let hash = password::hash_async(signup.password.expose().to_owned()).await;
+    let mut tx = db.pool().begin().await?;
+    // Accounts first: on Citus a reference table is written before distributed ones.
+    let account: AccountId =
+        sqlx::query_scalar("INSERT INTO accounts (email, password_hash) VALUES ($1, $2) RETURNING id")
+            .bind(signup.email.as_str())
+            .bind(&hash)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| match Error::from(e) {
+                e if e.sqlstate().as_deref() == Some(sqlstate::UNIQUE_VIOLATION) => FieldErrors::single(
+                    "email",
+                    "This email already has an account. Sign in with it, or use another email.",
+                ),
+                e => e,
+            })?;
+    let status = match start {
+        StartAs::Active => "active",
+        StartAs::Pending => "pending",
+    };
+    let tenant: TenantId = sqlx::query_scalar(
+        "INSERT INTO tenants (name, slug, plan_id, status) VALUES ($1, '', $2, $3) RETURNING id",
+    )
+    .bind(&signup.store_name)
+    .bind(&signup.plan.id)
+    .bind(status)
+    .fetch_one(&mut *tx)
+    .await?;
+    let slug = claim_slug(&mut tx, tenant, &signup.store_name).await?;
+    sqlx::query("UPDATE tenants SET slug = $2 WHERE id = $1")
+        .bind(tenant)
+        .bind(&slug)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO memberships (tenant_id, account_id, role) VALUES ($1, $2, $3)")
+        .bind(tenant)
+        .bind(account)
+        .bind(Role::Owner.as_str())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    // The store's own audit log opens with its creation.
+    let mut tx = TenantTx::begin(db.pool(), tenant).await?;
+    let changes = crate::audit::Changes::new().set("name", &signup.store_name).set("plan", &signup.plan.id);
+    crate::audit::record_by(
+        &mut tx,
+        account,
+        signup.email.as_str(),
+        crate::audit::Action::StoreCreated,
+        "Store",
+        changes,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((account, tenant))
+}
+
+/// The first free address made from the store's name: `corner-shop`, else `corner-shop-2`, …,
+/// else one with a random ending.
+async fn claim_slug(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    tenant: TenantId,
+    name: &str,
+) -> Result<String, Error> {
+    let base = slug_from(name);
+    let random = || uuid::Uuid::new_v4().simple().to_string()[..6].to_owned();
+    let candidates = std::iter::once(base.clone())
+        .chain((2..=5).map(|n| format!("{base}-{n}")))
+        .chain(std::iter::repeat_with(|| format!("{base}-{}", random())).take(5));
+    for candidate in candidates {
+        let claimed: Option<String> = sqlx::query_scalar(
+            "INSERT INTO tenant_slugs (slug, tenant_id) VALUES ($1, $2) ON CONFLICT (slug) DO NOTHING RETURNING slug",
+        )
+        .bind(&candidate)
+        .bind(tenant)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if let Some(slug) = claimed {
+            return Ok(slug);
+        }
+    }
+    Err(Error::Conflict("Could not find a free address for the store. Try another name.".into()))
+}
+
+/// Lower-case letters and digits of the name, other runs as one hyphen, at most 50 characters.
+pub fn slug_from(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let slug: String = slug.trim_matches('-').chars().take(50).collect();
+    let slug = slug.trim_end_matches('-').to_owned();
+    if slug.is_empty() {
+        "store".to_owned()
+    } else {
+        slug
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_come_from_the_name() {
+        assert_eq!(slug_from("Corner Shop & Co."), "corner-shop-co");
+        assert_eq!(slug_from("  Café Olé  "), "caf-ol");
+        assert_eq!(slug_from("日本の店"), "store");
+        assert_eq!(slug_from(&"a".repeat(80)).len(), 50);
+        for name in ["Corner Shop & Co.", "--x--", "日本の店", "A b  C"] {
+            assert!(crate::settings::check_slug(&slug_from(name)).is_ok(), "{name}");
+        }
+    }
+}
