@@ -14,3 +14,4 @@ pub mod identity_provider;
 pub mod products;
 pub mod startup;
 pub mod telemetry;
+pub mod webhook_signature;
