@@ -1,6 +1,8 @@
 //! The storefront's pages and server functions, rendered on the server and hydrated in the
 //! browser. Server functions stay thin: who is asking, which store, then one call into `domain`.
 
+#[cfg(feature = "ssr")]
+pub mod client_address;
 pub mod components;
 pub mod customers;
 pub mod error;

@@ -22,6 +22,15 @@ pub async fn sign_up(
     let typed = [("email", email.as_str()), ("store_name", store_name.as_str()), ("plan", plan.as_str())];
     let result = async {
         let state = expect_context::<crate::state::AppState>();
+        let address = client_address(&state).await?;
+        let limited = domain::rate_limits::LimitedAction::SignupPerAddress;
+        if let Some(wait) = domain::rate_limits::wait_time(&state.db, limited, &address).await? {
+            tracing::warn!(%address, "signup refused: too many new stores from this address");
+            let minutes = wait.as_secs().div_ceil(60).max(1);
+            return Err(AppError::Invalid(format!(
+                "Too many new stores were made from your network. Try again in {minutes} minutes."
+            )));
+        }
         let input = SignupInput {
             email: email.clone(),
             password: password.clone(),
@@ -36,6 +45,9 @@ pub async fn sign_up(
         }
         let started = std::time::Instant::now();
         let (account, tenant) = create_store(&state.db, &signup, StartAs::Active).await?;
+        if let Err(error) = domain::rate_limits::record(&state.db, limited, &address).await {
+            tracing::error!(%error, "could not count a signup against its address");
+        }
         tracing::info!(%account, %tenant, plan = %signup.plan.id, chosen = %chosen, elapsed_ms = started.elapsed().as_millis() as u64, "store signed up");
         let session = crate::session::current_session()?;
         crate::session::sign_in_to_store(&session, account, tenant).await.map_err(|error| {
@@ -47,4 +59,16 @@ pub async fn sign_up(
         Ok::<(), AppError>(())
     };
     crate::session::boxed(result).await.map_err(|e| e.with_values(&typed))
+}
+
+#[cfg(feature = "ssr")]
+async fn client_address(state: &crate::state::AppState) -> Result<String, AppError> {
+    use axum::extract::FromRequestParts;
+
+    let mut parts = use_context::<axum::http::request::Parts>().ok_or(AppError::Unavailable)?;
+    let crate::client_address::ClientAddress(address) =
+        crate::client_address::ClientAddress::from_request_parts(&mut parts, state)
+            .await
+            .map_err(|_| AppError::Unavailable)?;
+    Ok(address)
 }

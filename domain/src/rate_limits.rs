@@ -15,6 +15,8 @@ pub enum LimitedAction {
     FailedSignInPerAccount,
     /// Failed sign-ins from one client address, across all emails.
     FailedSignInPerAddress,
+    /// New stores signed up from one client address (a few a day is plenty for a person).
+    SignupPerAddress,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,6 +30,7 @@ impl LimitedAction {
         match self {
             LimitedAction::FailedSignInPerAccount => "failed_sign_in_account",
             LimitedAction::FailedSignInPerAddress => "failed_sign_in_address",
+            LimitedAction::SignupPerAddress => "signup_address",
         }
     }
 
@@ -35,6 +38,7 @@ impl LimitedAction {
         match self {
             LimitedAction::FailedSignInPerAccount => Limit { burst: 5, refill: Duration::from_secs(60) },
             LimitedAction::FailedSignInPerAddress => Limit { burst: 30, refill: Duration::from_secs(10) },
+            LimitedAction::SignupPerAddress => Limit { burst: 5, refill: Duration::from_secs(3600) },
         }
     }
 }

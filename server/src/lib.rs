@@ -3,7 +3,6 @@
 
 pub mod auth;
 pub mod cli;
-pub mod client_address;
 pub mod config;
 pub mod csrf;
 pub mod database;

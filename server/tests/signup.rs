@@ -88,3 +88,36 @@ async fn a_refused_signup_explains_each_field_and_keeps_all_but_the_password() {
         .unwrap();
     assert_eq!(stores, 1, "no store was added to the existing account");
 }
+
+#[tokio::test]
+async fn signups_from_one_address_are_limited_and_others_go_on() {
+    let app = TestApp::spawn().await;
+    let busy = app.visitor();
+    let form = |email: &str| {
+        [
+            ("email", email.to_owned()),
+            ("password", "a long enough passphrase".into()),
+            ("store_name", "Shop".into()),
+            ("plan", "free".into()),
+        ]
+    };
+    for _ in 0..5 {
+        let fields = form(&unique_email("many"));
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert!(busy.server_fn("sign_up", &fields).await.status().is_success());
+    }
+    let fields = form(&unique_email("many"));
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = busy.server_fn("sign_up", &fields).await;
+    assert!(!refused.status().is_success());
+    assert!(refused.text().await.unwrap().contains("Too many new stores were made from your network."));
+
+    let other = app.visitor();
+    let form = [
+        ("email", &*unique_email("other")),
+        ("password", "a long enough passphrase"),
+        ("store_name", "Shop"),
+        ("plan", "free"),
+    ];
+    assert!(other.server_fn("sign_up", &form).await.status().is_success(), "another address is not limited");
+}

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{check_password, Failure, SignInMode};
-use crate::client_address::ClientAddress;
+use app::client_address::ClientAddress;
 
 #[derive(Deserialize)]
 pub struct Acceptance {

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{back_to_form, check_password, hydra, Failure, SignInMode};
-use crate::client_address::ClientAddress;
+use app::client_address::ClientAddress;
 
 /// `GET /login`: starts signing in: our own sign-in page, or the authorization flow at Hydra.
 pub async fn start_login(Extension(mode): Extension<SignInMode>, session: Session) -> Response {

@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use app::state::AppState;
+use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
