@@ -155,6 +155,43 @@ pub fn Field(
     }
 }
 
+/// A form's refusal, read from its server action: the error, each field's problem, and what was
+/// typed. Without JavaScript a refused form comes back through the URL (the action starts with
+/// that error), so what was typed is read once, when the form renders.
+#[derive(Clone, Copy)]
+pub struct FormFailure {
+    failure: Signal<Option<AppError>>,
+    typed: StoredValue<Option<crate::error::FormProblems>>,
+}
+
+impl FormFailure {
+    pub fn of<S>(action: ServerAction<S>) -> FormFailure
+    where
+        S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+        S::Output: Clone + Send + Sync + 'static,
+    {
+        let failure = Signal::derive(move || action.value().get().and_then(Result::err));
+        let typed = failure.get_untracked().and_then(|e| e.form_problems());
+        FormFailure { failure, typed: StoredValue::new(typed) }
+    }
+
+    /// The last refusal, for [`FormAlert`].
+    pub fn error(self) -> Signal<Option<AppError>> {
+        self.failure
+    }
+
+    /// The problem with `field`, for [`Field`].
+    pub fn field(self, field: &'static str) -> Signal<Option<String>> {
+        let failure = self.failure;
+        Signal::derive(move || failure.get().and_then(|e| e.form_problems()).and_then(|p| p.field(field)))
+    }
+
+    /// What was typed into `field` before a refusal, if the form came back with one.
+    pub fn typed(self, field: &str) -> Option<String> {
+        self.typed.with_value(|typed| typed.as_ref().and_then(|p| p.value(field)))
+    }
+}
+
 /// Why a form was refused, announced to screen readers.
 #[component]
 pub fn FormAlert(#[prop(into)] failure: Signal<Option<AppError>>) -> impl IntoView {

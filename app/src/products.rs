@@ -129,7 +129,7 @@ pub async fn save_product(id: Option<i64>, name: String, sku: String, price: Str
     let typed = [("name", name.as_str()), ("sku", sku.as_str()), ("price", price.as_str())];
     let result = async {
         let (state, scope) = crate::session::current_store().await?;
-        let currency = domain::products::store_currency(&state.db, &scope).await?;
+        let currency = domain::settings::labels(&state.db, &scope).await?.currency;
         let input = ProductInput { name: name.clone(), sku: sku.clone(), price: price.clone() };
         let draft = ProductDraft::parse(&input, &currency).map_err(domain::Error::Fields)?;
         let (id, saved) = match id {

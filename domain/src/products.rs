@@ -157,6 +157,14 @@ pub struct ProductFilter {
     pub sort: ProductSort,
 }
 
+/// The columns of [`Product`].
+const COLUMNS: &str = "id, name, sku, price_cents, archived_at, created_at";
+
+/// The rows a [`ProductFilter`] selects: `$1` the store, `$2` archived or not, `$3` the search
+/// pattern or NULL.
+const FILTERED: &str = "tenant_id = $1 AND (archived_at IS NOT NULL) = $2
+    AND ($3::text IS NULL OR name ILIKE $3 OR sku ILIKE $3)";
+
 /// Page `page` of the store's products.
 pub async fn list(
     db: &Db,
@@ -166,9 +174,7 @@ pub async fn list(
 ) -> Result<(Vec<Product>, Paging), Error> {
     let mut tx = db.begin_tenant(scope).await?;
     let pattern = search_text(filter.search.as_deref()).map(contains_pattern);
-    let condition = "tenant_id = $1 AND (archived_at IS NOT NULL) = $2
-                     AND ($3::text IS NULL OR name ILIKE $3 OR sku ILIKE $3)";
-    let matching: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM products WHERE {condition}"))
+    let matching: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM products WHERE {FILTERED}"))
         .bind(tx.tenant_id())
         .bind(filter.archived)
         .bind(&pattern)
@@ -176,8 +182,8 @@ pub async fn list(
         .await?;
     let paging = Paging::new(matching, page, PAGE_SIZE);
     let products = sqlx::query_as(&format!(
-        "SELECT id, name, sku, price_cents, archived_at, created_at FROM products
-         WHERE {condition} ORDER BY {} LIMIT $4 OFFSET $5",
+        "SELECT {COLUMNS} FROM products
+         WHERE {FILTERED} ORDER BY {} LIMIT $4 OFFSET $5",
         filter.sort.order_by()
     ))
     .bind(tx.tenant_id())
@@ -201,8 +207,8 @@ pub async fn list_for_choice(
     let mut tx = db.begin_tenant(scope).await?;
     let pattern = search_text(filter.search.as_deref()).map(contains_pattern);
     let products = sqlx::query_as(&format!(
-        "SELECT id, name, sku, price_cents, archived_at, created_at FROM products
-         WHERE tenant_id = $1 AND (archived_at IS NOT NULL) = $2 AND ($3::text IS NULL OR name ILIKE $3 OR sku ILIKE $3)
+        "SELECT {COLUMNS} FROM products
+         WHERE {FILTERED}
          ORDER BY {} LIMIT $4",
         filter.sort.order_by()
     ))
@@ -227,14 +233,13 @@ pub async fn get(db: &Db, scope: &TenantScope, id: i64) -> Result<Product, Error
 /// The store's product with this SKU.
 pub async fn get_by_sku(db: &Db, scope: &TenantScope, sku: &str) -> Result<Product, Error> {
     let mut tx = db.begin_tenant(scope).await?;
-    let product = sqlx::query_as(
-        "SELECT id, name, sku, price_cents, archived_at, created_at FROM products WHERE tenant_id = $1 AND sku = $2",
-    )
-    .bind(tx.tenant_id())
-    .bind(sku)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(Error::NotFound)?;
+    let product =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM products WHERE tenant_id = $1 AND sku = $2"))
+            .bind(tx.tenant_id())
+            .bind(sku)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(Error::NotFound)?;
     tx.commit().await?;
     Ok(product)
 }
@@ -242,7 +247,7 @@ pub async fn get_by_sku(db: &Db, scope: &TenantScope, sku: &str) -> Result<Produ
 async fn fetch(tx: &mut TenantTx, id: i64, for_update: bool) -> Result<Product, Error> {
     let lock = if for_update { " FOR UPDATE" } else { "" };
     sqlx::query_as(&format!(
-        "SELECT id, name, sku, price_cents, archived_at, created_at FROM products
+        "SELECT {COLUMNS} FROM products
          WHERE tenant_id = $1 AND id = $2{lock}"
     ))
     .bind(tx.tenant_id())
@@ -353,7 +358,7 @@ pub struct ImportReport {
 /// others create products. Any problem in any row imports nothing and is reported by line.
 pub async fn import_csv(db: &Db, scope: &TenantScope, csv_text: &str) -> Result<ImportReport, Error> {
     scope.require(Permission::WriteBusinessData)?;
-    let currency = store_currency(db, scope).await?;
+    let currency = crate::settings::labels(db, scope).await?.currency;
     let drafts = match parse_csv(csv_text, &currency) {
         Ok(drafts) => drafts,
         Err(problems) => return Ok(ImportReport { problems, ..ImportReport::default() }),
@@ -466,13 +471,11 @@ fn parse_csv(csv_text: &str, currency: &str) -> Result<Vec<ImportRow>, Vec<(usiz
 /// Every product of the store as CSV (the import's format), archived ones included.
 pub async fn export_csv(db: &Db, scope: &TenantScope) -> Result<String, Error> {
     let mut tx = db.begin_tenant(scope).await?;
-    let products: Vec<Product> = sqlx::query_as(
-        "SELECT id, name, sku, price_cents, archived_at, created_at FROM products
-         WHERE tenant_id = $1 ORDER BY sku",
-    )
-    .bind(tx.tenant_id())
-    .fetch_all(&mut *tx)
-    .await?;
+    let products: Vec<Product> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM products WHERE tenant_id = $1 ORDER BY sku"))
+            .bind(tx.tenant_id())
+            .fetch_all(&mut *tx)
+            .await?;
     let currency: String = sqlx::query_scalar("SELECT currency FROM tenants WHERE id = $1")
         .bind(tx.tenant_id())
         .fetch_one(&mut *tx)
@@ -488,14 +491,6 @@ pub async fn export_csv(db: &Db, scope: &TenantScope) -> Result<String, Error> {
     }
     let bytes = writer.into_inner().map_err(|e| Error::Invalid(format!("could not write CSV: {e}")))?;
     Ok(String::from_utf8(bytes).expect("CSV of UTF-8 fields is UTF-8"))
-}
-
-/// The store's currency, which prices are typed in.
-pub async fn store_currency(db: &Db, scope: &TenantScope) -> Result<String, Error> {
-    Ok(sqlx::query_scalar("SELECT currency FROM tenants WHERE id = $1")
-        .bind(scope.tenant_id())
-        .fetch_one(db.pool())
-        .await?)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::{
-    problem_page, EmptyState, Field, FormAlert, LoadingPage, Notice, Pager, SubmitButton, TopBar,
+    problem_page, EmptyState, Field, FormAlert, FormFailure, LoadingPage, Notice, Pager, SubmitButton, TopBar,
 };
 use crate::customers::{
     get_customer, list_customers, CustomerList, CustomerPage, CustomersQuery, SaveCustomer, SORTS,
@@ -143,14 +143,9 @@ fn CustomerForm(
     save: ServerAction<SaveCustomer>,
     saved: Option<String>,
 ) -> impl IntoView {
-    let failure = Signal::derive(move || save.value().get().and_then(Result::err));
-    let problems = move || failure.get().and_then(|e| e.form_problems());
-    let field_error =
-        move |field: &'static str| Signal::derive(move || problems().and_then(|p| p.field(field)));
-    let typed = failure.get_untracked().and_then(|e| e.form_problems());
-    let initial = |field: &str, stored: Option<String>| {
-        typed.as_ref().and_then(|p| p.value(field)).or(stored).unwrap_or_default()
-    };
+    let form = FormFailure::of(save);
+    let (failure, field_error) = (form.error(), move |field| form.field(field));
+    let initial = |field: &str, stored: Option<String>| form.typed(field).or(stored).unwrap_or_default();
     let customer = page.customer.clone();
     let name = initial("name", customer.as_ref().map(|c| c.name.clone()));
     let email = initial("email", customer.as_ref().map(|c| c.email.clone()));

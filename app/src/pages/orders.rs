@@ -8,8 +8,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::{
-    problem_page, EmptyState, ErrorNotice, FormAlert, Loading, LoadingPage, Notice, Pager, StatusBadge,
-    SubmitButton, TopBar,
+    problem_page, EmptyState, ErrorNotice, FormAlert, FormFailure, Loading, LoadingPage, Notice, Pager,
+    StatusBadge, SubmitButton, TopBar,
 };
 use crate::error::AppError;
 use crate::format;
@@ -282,12 +282,9 @@ fn NewOrderForm(
     preselected: String,
     search: String,
 ) -> impl IntoView {
-    let failure = Signal::derive(move || create.value().get().and_then(Result::err));
-    let field_error = move |field: &'static str| {
-        Signal::derive(move || failure.get().and_then(|e| e.form_problems()).and_then(|p| p.field(field)))
-    };
-    let typed = failure.get_untracked().and_then(|e| e.form_problems());
-    let typed_value = move |field: &str| typed.as_ref().and_then(|p| p.value(field));
+    let form = FormFailure::of(create);
+    let (failure, field_error) = (form.error(), move |field| form.field(field));
+    let typed_value = move |field: &str| form.typed(field);
     let customer = typed_value("customer").unwrap_or(preselected);
     let currency = choices.currency.clone();
     let product_options = choices

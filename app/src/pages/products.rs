@@ -7,7 +7,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::{
-    problem_page, EmptyState, Field, FormAlert, LoadingPage, Notice, Pager, StatusBadge, SubmitButton, TopBar,
+    problem_page, EmptyState, Field, FormAlert, FormFailure, LoadingPage, Notice, Pager, StatusBadge,
+    SubmitButton, TopBar,
 };
 use crate::error::AppError;
 use crate::format;
@@ -164,13 +165,9 @@ fn ProductForm(
     archive: ServerAction<ArchiveProduct>,
     saved: Option<String>,
 ) -> impl IntoView {
-    let failure = Signal::derive(move || save.value().get().and_then(Result::err));
-    let problems = move || failure.get().and_then(|e| e.form_problems());
-    let field_error =
-        move |field: &'static str| Signal::derive(move || problems().and_then(|p| p.field(field)));
-    // Without JavaScript a refused form comes back through the URL, with what was typed.
-    let typed = failure.get_untracked().and_then(|e| e.form_problems());
-    let initial = |field: &str, stored: String| typed.as_ref().and_then(|p| p.value(field)).unwrap_or(stored);
+    let form = FormFailure::of(save);
+    let (failure, field_error) = (form.error(), move |field| form.field(field));
+    let initial = |field: &str, stored: String| form.typed(field).unwrap_or(stored);
     let product = page.product.clone();
     let stored = |f: fn(&crate::products::ProductRow) -> String| product.as_ref().map(f).unwrap_or_default();
     let (name, sku) =

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{
-    problem_page, EmptyState, Field, FormAlert, LoadingPage, Notice, Pager, SubmitButton, TopBar,
+    problem_page, EmptyState, Field, FormAlert, FormFailure, LoadingPage, Notice, Pager, SubmitButton, TopBar,
 };
 use crate::pages::products::{BUTTON, SECONDARY};
 use crate::settings::{
@@ -42,14 +42,9 @@ fn SettingsForm(
     saved: bool,
 ) -> impl IntoView {
     let store_name = page.name.clone();
-    let failure = Signal::derive(move || save.value().get().and_then(Result::err));
-    let field_error = move |field: &'static str| {
-        Signal::derive(move || failure.get().and_then(|e| e.form_problems()).and_then(|p| p.field(field)))
-    };
-    let typed = failure.get_untracked().and_then(|e| e.form_problems());
-    let initial = |field: &str, stored: &str| {
-        typed.as_ref().and_then(|p| p.value(field)).unwrap_or_else(|| stored.to_owned())
-    };
+    let form = FormFailure::of(save);
+    let (failure, field_error) = (form.error(), move |field| form.field(field));
+    let initial = |field: &str, stored: &str| form.typed(field).unwrap_or_else(|| stored.to_owned());
     let (name, slug) = (initial("name", &page.name), initial("slug", &page.slug));
     let (currency, time_zone) = (initial("currency", &page.currency), initial("time_zone", &page.time_zone));
     let select = "mt-1 block w-full rounded-md border border-slate-300 px-2 py-2";
@@ -105,11 +100,8 @@ fn SettingsForm(
 /// Export and deletion, for owners.
 #[component]
 fn OwnerZone(delete: ServerAction<DeleteStore>, store_name: String) -> impl IntoView {
-    let failure = Signal::derive(move || delete.value().get().and_then(Result::err));
-    let error = Signal::derive(move || {
-        failure.get().and_then(|e| e.form_problems()).and_then(|p| p.field("confirmation"))
-    });
-    let typed = failure.get_untracked().and_then(|e| e.form_problems()).and_then(|p| p.value("confirmation"));
+    let form = FormFailure::of(delete);
+    let (failure, error, typed) = (form.error(), form.field("confirmation"), form.typed("confirmation"));
     view! {
         <section aria-labelledby="export-heading" class="mt-8 rounded-lg border border-slate-200 bg-white p-6">
             <h2 id="export-heading" class="font-medium">"Export all data"</h2>

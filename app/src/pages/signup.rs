@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{problem_page, Field, FormAlert, LoadingPage, SubmitButton, TopBar};
+use crate::components::{problem_page, Field, FormAlert, FormFailure, LoadingPage, SubmitButton, TopBar};
 use crate::format;
 use crate::signup::SignUp;
 use crate::site::{get_site_info, PlanInfo, SiteInfo};
@@ -31,12 +31,9 @@ pub fn SignupPage() -> impl IntoView {
 
 #[component]
 fn SignupForm(info: SiteInfo, sign_up: ServerAction<SignUp>, plan: Option<String>) -> impl IntoView {
-    let failure = Signal::derive(move || sign_up.value().get().and_then(Result::err));
-    let field_error = move |field: &'static str| {
-        Signal::derive(move || failure.get().and_then(|e| e.form_problems()).and_then(|p| p.field(field)))
-    };
-    let typed = failure.get_untracked().and_then(|e| e.form_problems());
-    let typed_value = |field: &str| typed.as_ref().and_then(|p| p.value(field));
+    let form = FormFailure::of(sign_up);
+    let (failure, field_error) = (form.error(), move |field| form.field(field));
+    let typed_value = |field: &str| form.typed(field);
     let (email, store_name) =
         (typed_value("email").unwrap_or_default(), typed_value("store_name").unwrap_or_default());
     let chosen = typed_value("plan").or(plan).unwrap_or_else(|| crate::signup::FREE_PLAN.to_owned());

@@ -6,7 +6,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{problem_page, Field, FormAlert, LoadingPage, Notice, SubmitButton, TopBar};
+use crate::components::{
+    problem_page, Field, FormAlert, FormFailure, LoadingPage, Notice, SubmitButton, TopBar,
+};
 use crate::error::AppError;
 use crate::pages::products::{BUTTON, SECONDARY};
 use crate::team::{
@@ -168,13 +170,10 @@ fn TeamView(
 
 #[component]
 fn InviteForm(invite: ServerAction<InviteMember>, is_owner: bool) -> impl IntoView {
-    let failure = Signal::derive(move || invite.value().get().and_then(Result::err));
-    let field_error = move |field: &'static str| {
-        Signal::derive(move || failure.get().and_then(|e| e.form_problems()).and_then(|p| p.field(field)))
-    };
-    let typed = failure.get_untracked().and_then(|e| e.form_problems());
-    let email = typed.as_ref().and_then(|p| p.value("email")).unwrap_or_default();
-    let role = typed.as_ref().and_then(|p| p.value("role")).unwrap_or_else(|| "member".into());
+    let form = FormFailure::of(invite);
+    let (failure, field_error) = (form.error(), move |field| form.field(field));
+    let email = form.typed("email").unwrap_or_default();
+    let role = form.typed("role").unwrap_or_else(|| "member".into());
     view! {
         <section aria-labelledby="invite-heading" class="mt-8">
             <h2 id="invite-heading" class="text-lg font-medium">"Invite someone"</h2>
