@@ -1,16 +1,18 @@
 //! Pieces shared by the pages.
 
+use leptos::form::ActionForm;
 use leptos::prelude::*;
 
 use crate::error::AppError;
 
 /// The store's pages, in the top bar.
-const STORE_LINKS: [(&str, &str); 7] = [
+const STORE_LINKS: [(&str, &str); 8] = [
     ("/", "Overview"),
     ("/orders", "Orders"),
     ("/products", "Products"),
     ("/customers", "Customers"),
     ("/team", "Team"),
+    ("/billing", "Billing"),
     ("/settings", "Settings"),
     ("/audit", "Audit log"),
 ];
@@ -42,6 +44,68 @@ pub fn TopBar(#[prop(optional, into)] store_name: Option<String>) -> impl IntoVi
                 })}
             </div>
         </header>
+    }
+}
+
+/// On every page of a store that is not fully open: why, and the way to put it right. Rendered
+/// once above the routes (its data is not part of any page's), and read again on every navigation.
+#[component]
+pub fn BillingBanner() -> impl IntoView {
+    use crate::billing::{get_store_notice, OpenBillingPortal, StoreAccess};
+
+    let location = leptos_router::hooks::use_location();
+    let notice = Resource::new(move || location.pathname.get(), |_| get_store_notice());
+    let portal = ServerAction::<OpenBillingPortal>::new();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let notice = notice.await.ok().flatten().filter(|n| n.access != StoreAccess::Full);
+                view! {
+                    <div data-testid="billing-banner-slot">
+                        {notice.map(|notice| view! { <BannerText notice portal/> })}
+                    </div>
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn BannerText(
+    notice: crate::billing::StoreNotice,
+    portal: ServerAction<crate::billing::OpenBillingPortal>,
+) -> impl IntoView {
+    use crate::billing::StoreAccess;
+    let message = match notice.access {
+        StoreAccess::Full => "",
+        StoreAccess::ReadOnly => "A payment is overdue, so this store is read-only until it is paid.",
+        StoreAccess::Suspended => {
+            "This store is closed until its subscription is in order. Its data is kept."
+        }
+        StoreAccess::AwaitingPayment => "This store opens once its first payment is confirmed.",
+    };
+    let action = if !notice.can_manage_billing {
+        view! { <span class="ml-1">"An owner or admin can put it right."</span> }.into_any()
+    } else if notice.access == StoreAccess::ReadOnly {
+        view! {
+            <ActionForm action=portal attr:class="ml-2 inline">
+                <button type="submit" class="font-medium underline focus:outline-none focus:ring-2 focus:ring-amber-600">
+                    "Update the payment method"
+                </button>
+            </ActionForm>
+        }
+        .into_any()
+    } else {
+        view! { <a href="/billing" class="ml-2 font-medium underline">"Go to Billing"</a> }.into_any()
+    };
+    view! {
+        <div role="alert" class="border-b border-amber-300 bg-amber-50" data-testid="billing-banner">
+            // A div, not a p: the portal's form may not sit inside a paragraph.
+            <div class="mx-auto flex max-w-5xl flex-wrap items-center px-4 py-2 text-sm text-amber-900">
+                <span>{message}</span>
+                {action}
+            </div>
+        </div>
     }
 }
 
@@ -96,6 +160,15 @@ pub fn problem_page(error: AppError, title: &'static str) -> AnyView {
     match error {
         AppError::SignedOut => view! { <SignInRequired/> }.into_any(),
         AppError::NotFound => view! { <NotFound/> }.into_any(),
+        AppError::Suspended => view! {
+            <TopBar/>
+            <main class="mx-auto max-w-5xl px-4 py-8">
+                <h1 class="text-2xl font-semibold">{title}</h1>
+                <div class="mt-4"><ErrorNotice error=AppError::Suspended/></div>
+                <a class="mt-4 inline-block text-indigo-700 underline" href="/billing">"Go to Billing"</a>
+            </main>
+        }
+        .into_any(),
         error => view! {
             <TopBar/>
             <main class="mx-auto max-w-5xl px-4 py-8">

@@ -74,7 +74,7 @@ pub async fn list_customers(query: CustomersQuery) -> Result<CustomerList, AppEr
         paging: paging.into(),
         store_name: labels.name,
         currency: labels.currency,
-        can_write: scope.role().allows(domain::Permission::WriteBusinessData),
+        can_write: scope.may(domain::Permission::WriteBusinessData),
     })
 }
 
@@ -90,7 +90,7 @@ pub async fn get_customer(id: Option<i64>) -> Result<CustomerPage, AppError> {
         customer,
         store_name: labels.name,
         currency: labels.currency,
-        can_write: scope.role().allows(domain::Permission::WriteBusinessData),
+        can_write: scope.may(domain::Permission::WriteBusinessData),
     })
 }
 

@@ -18,6 +18,10 @@ pub enum AppError {
     /// rendered again without JavaScript shows it back.
     #[error("{}", .0.message)]
     Form(FormProblems),
+    #[error("This store is read-only until its overdue payment is settled. An owner or admin can update the payment method on the Billing page.")]
+    ReadOnly,
+    #[error("This store is closed until its subscription is in order. Its data is kept; an owner or admin can put it right on the Billing page.")]
+    Suspended,
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Unavailable,
     #[error("We could not reach the server. Check your connection and try again.")]
@@ -38,7 +42,11 @@ impl From<domain::Error> for AppError {
         match error {
             domain::Error::NotFound => AppError::NotFound,
             domain::Error::Forbidden => AppError::Forbidden,
-            domain::Error::Invalid(message) | domain::Error::Conflict(message) => AppError::Invalid(message),
+            domain::Error::Invalid(message)
+            | domain::Error::Conflict(message)
+            | domain::Error::LimitReached(message) => AppError::Invalid(message),
+            domain::Error::ReadOnly => AppError::ReadOnly,
+            domain::Error::Suspended => AppError::Suspended,
             domain::Error::Fields(errors) => AppError::Form(FormProblems {
                 message: domain::Error::Fields(errors.clone()).to_string(),
                 fields: errors

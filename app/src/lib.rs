@@ -1,6 +1,7 @@
 //! The storefront's pages and server functions, rendered on the server and hydrated in the
 //! browser. Server functions stay thin: who is asking, which store, then one call into `domain`.
 
+pub mod billing;
 #[cfg(feature = "ssr")]
 pub mod client_address;
 pub mod components;
@@ -13,6 +14,8 @@ pub mod mail;
 pub mod orders;
 pub mod pages;
 pub mod paging;
+#[cfg(feature = "ssr")]
+pub mod payments;
 pub mod products;
 #[cfg(feature = "ssr")]
 pub mod session;
@@ -29,12 +32,13 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
+use crate::pages::billing::BillingPage;
 use crate::pages::choose_store::ChooseStorePage;
 use crate::pages::customers::{CustomerFormPage, CustomersPage};
 use crate::pages::orders::{NewOrderPage, OrderPage, OrdersPage};
 use crate::pages::products::{ImportProductsPage, ProductFormPage, ProductsPage};
 use crate::pages::settings::{AuditPage, SettingsPage};
-use crate::pages::signup::SignupPage;
+use crate::pages::signup::{SignupPage, SignupWelcomePage};
 use crate::pages::team::{AcceptInvitationPage, TeamPage};
 use crate::pages::{home::HomePage, not_found::NotFound, sign_in::SignInPage};
 
@@ -67,6 +71,7 @@ pub fn App() -> impl IntoView {
         <Router>
             // Pages render completely before they are sent (SsrMode::Async) so that they work
             // without JavaScript; hydration then takes over navigation.
+            <components::BillingBanner/>
             <Routes fallback=NotFound>
                 <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("auth"), StaticSegment("login")) view=SignInPage ssr=SsrMode::Async/>
@@ -75,6 +80,8 @@ pub fn App() -> impl IntoView {
                 <Route path=(StaticSegment("orders"), StaticSegment("new")) view=NewOrderPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("orders"), ParamSegment("id")) view=OrderPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("signup") view=SignupPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("signup"), StaticSegment("welcome")) view=SignupWelcomePage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("billing") view=BillingPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("team") view=TeamPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("invitations"), StaticSegment("accept")) view=AcceptInvitationPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async/>

@@ -126,7 +126,7 @@ pub async fn get_order(id: i64) -> Result<OrderView, AppError> {
     let (state, scope) = crate::session::current_store().await?;
     let order = domain::orders::detail(&state.db, &scope, id).await?;
     let next_statuses = match domain::orders::OrderStatus::parse(&order.status) {
-        Some(status) if scope.role().allows(domain::Permission::WriteBusinessData) => {
+        Some(status) if scope.may(domain::Permission::WriteBusinessData) => {
             status.next().iter().map(|s| s.as_str().to_owned()).collect()
         }
         _ => Vec::new(),
@@ -215,7 +215,7 @@ pub async fn get_new_order_choices(customer_search: Option<String>) -> Result<Ne
         products: products.into_iter().map(|p| (p.id, p.name, p.sku, p.price_cents)).collect(),
         store_name: labels.name,
         currency: labels.currency,
-        can_write: scope.role().allows(domain::Permission::WriteBusinessData),
+        can_write: scope.may(domain::Permission::WriteBusinessData),
     })
 }
 

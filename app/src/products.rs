@@ -96,7 +96,7 @@ pub async fn list_products(query: ProductsQuery) -> Result<ProductList, AppError
         paging: paging.into(),
         store_name: labels.name,
         currency: labels.currency,
-        can_write: scope.role().allows(domain::Permission::WriteBusinessData),
+        can_write: scope.may(domain::Permission::WriteBusinessData),
     })
 }
 
@@ -117,7 +117,7 @@ pub async fn get_product(id: Option<i64>) -> Result<ProductPage, AppError> {
         product,
         store_name: labels.name,
         currency: labels.currency,
-        can_write: scope.role().allows(domain::Permission::WriteBusinessData),
+        can_write: scope.may(domain::Permission::WriteBusinessData),
     })
 }
 
@@ -173,7 +173,7 @@ pub async fn last_import_report() -> Result<ImportPage, AppError> {
             problems: r.problems,
         }),
         store_name: labels.name,
-        can_write: scope.role().allows(domain::Permission::WriteBusinessData),
+        can_write: scope.may(domain::Permission::WriteBusinessData),
     })
 }
 

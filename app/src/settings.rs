@@ -31,8 +31,8 @@ pub async fn get_settings() -> Result<SettingsPage, AppError> {
         currency: settings.currency,
         time_zone: settings.time_zone,
         time_zones,
-        can_manage: scope.role().allows(domain::Permission::ManageSettings),
-        is_owner: scope.role().allows(domain::Permission::DeleteStore),
+        can_manage: scope.may(domain::Permission::ManageSettings),
+        is_owner: scope.may(domain::Permission::DeleteStore),
     })
 }
 

@@ -43,13 +43,50 @@ pub async fn sign_up(
             let free = domain::signup::plans(&state.db).await?.into_iter().find(|p| p.id == FREE_PLAN);
             signup.plan = free.ok_or(AppError::Unavailable)?;
         }
+        let paid_through = state.payments.clone().filter(|p| p.price_for(&signup.plan.id).is_some());
+        let start = if paid_through.is_some() { StartAs::Pending } else { StartAs::Active };
         let started = std::time::Instant::now();
-        let (account, tenant) = create_store(&state.db, &signup, StartAs::Active).await?;
+        let (account, tenant) = create_store(&state.db, &signup, start).await?;
         if let Err(error) = domain::rate_limits::record(&state.db, limited, &address).await {
             tracing::error!(%error, "could not count a signup against its address");
         }
         tracing::info!(%account, %tenant, plan = %signup.plan.id, chosen = %chosen, elapsed_ms = started.elapsed().as_millis() as u64, "store signed up");
         let session = crate::session::current_session()?;
+        if let Some(payments) = paid_through {
+            let checkout = crate::payments::Checkout {
+                tenant,
+                email: signup.email.as_str(),
+                plan: &signup.plan.id,
+                customer: None,
+                // One session per store, however often the request is repeated.
+                idempotency_key: format!("signup-{tenant}"),
+                success_path: "/signup/welcome?session_id={CHECKOUT_SESSION_ID}",
+                cancel_path: "/signup?cancelled=1",
+            };
+            let open = match payments.start_checkout(checkout).await {
+                Ok(open) => open,
+                Err(error) => {
+                    tracing::error!(%error, %tenant, "could not open the signup's Checkout Session: undoing the signup");
+                    domain::signup::abandon(&state.db, account, tenant).await?;
+                    return Err(crate::billing::provider_unreachable());
+                }
+            };
+            let pending = PendingSignup {
+                account,
+                tenant,
+                checkout: open.id.clone(),
+                email: email.clone(),
+                store_name: store_name.clone(),
+                plan: plan.clone(),
+            };
+            session.insert(PENDING_SIGNUP, pending).await.map_err(|error| {
+                tracing::error!(%error, "could not keep the pending signup in the session");
+                AppError::Unavailable
+            })?;
+            tracing::info!(%tenant, checkout = %open.id, "signup sent to checkout");
+            leptos_axum::redirect(&open.url);
+            return Ok(());
+        }
         crate::session::sign_in_to_store(&session, account, tenant).await.map_err(|error| {
             tracing::error!(%error, "could not start the new owner's session");
             AppError::Unavailable
@@ -71,4 +108,110 @@ async fn client_address(state: &crate::state::AppState) -> Result<String, AppErr
             .await
             .map_err(|_| AppError::Unavailable)?;
     Ok(address)
+}
+
+/// A signup waiting for its payment, kept in the visitor's session: the success page signs the
+/// owner in once the store opens, and the cancel page undoes it and gives the form back.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct PendingSignup {
+    account: domain::AccountId,
+    tenant: domain::TenantId,
+    checkout: String,
+    email: String,
+    store_name: String,
+    plan: String,
+}
+
+#[cfg(feature = "ssr")]
+const PENDING_SIGNUP: &str = "pending_signup";
+
+#[cfg(feature = "ssr")]
+async fn pending_signup(session: &tower_sessions::Session) -> Result<Option<PendingSignup>, AppError> {
+    session.get::<PendingSignup>(PENDING_SIGNUP).await.map_err(|error| {
+        tracing::error!(%error, "could not read the session");
+        AppError::Unavailable
+    })
+}
+
+/// Where a signup that went to checkout stands.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum SignupState {
+    /// The payment has not been confirmed to us yet.
+    Waiting { store_name: String },
+    /// The store opened and its owner is signed in (the page moves on to the store).
+    Ready,
+    /// No signup waits in this browser.
+    Nothing,
+}
+
+/// The success page's question: has the store opened? When it has, the owner is signed in to it.
+#[server(endpoint = "signup_progress")]
+pub async fn signup_progress() -> Result<SignupState, AppError> {
+    let result = async {
+        let state = expect_context::<crate::state::AppState>();
+        let session = crate::session::current_session()?;
+        let Some(pending) = pending_signup(&session).await? else {
+            return Ok(SignupState::Nothing);
+        };
+        match domain::signup::has_opened(&state.db, pending.tenant).await? {
+            Some(true) => {
+                session.remove::<PendingSignup>(PENDING_SIGNUP).await.map_err(|_| AppError::Unavailable)?;
+                crate::session::sign_in_to_store(&session, pending.account, pending.tenant).await.map_err(
+                    |error| {
+                        tracing::error!(%error, "could not start the new owner's session");
+                        AppError::Unavailable
+                    },
+                )?;
+                tracing::info!(tenant = %pending.tenant, "paid signup opened: owner signed in");
+                leptos_axum::redirect("/?welcome=ready");
+                Ok(SignupState::Ready)
+            }
+            Some(false) => Ok(SignupState::Waiting { store_name: pending.store_name }),
+            None => Ok(SignupState::Nothing),
+        }
+    };
+    crate::session::boxed(result).await
+}
+
+/// What the form held before the person went to checkout and came back without paying.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CancelledSignup {
+    pub email: String,
+    pub store_name: String,
+    pub plan: String,
+}
+
+/// The cancel page's work: the Checkout Session is closed so it cannot be paid later, the
+/// waiting store and account are removed (so the same email can sign up again), and the form's
+/// fields come back. `None` when no signup waits in this browser.
+#[server(endpoint = "cancel_signup")]
+pub async fn cancel_signup() -> Result<Option<CancelledSignup>, AppError> {
+    let result = async {
+        let state = expect_context::<crate::state::AppState>();
+        let session = crate::session::current_session()?;
+        let Some(pending) = pending_signup(&session).await? else {
+            return Ok(None);
+        };
+        let payments = state.payments.clone().ok_or(AppError::Unavailable)?;
+        // Only a session that can no longer be paid lets the store go: one paid a moment ago
+        // cannot be closed, and its store opens when the provider tells us.
+        if let Err(error) = payments.expire_checkout(&pending.checkout).await {
+            tracing::warn!(%error, checkout = %pending.checkout, "could not close the abandoned Checkout Session");
+            return Err(AppError::Invalid(
+                "We could not confirm with our payment provider that the payment was left. If you paid, \
+                 your store opens in a moment and you can sign in; otherwise try again shortly."
+                    .into(),
+            ));
+        }
+        let removed = domain::signup::abandon(&state.db, pending.account, pending.tenant).await?;
+        tracing::info!(tenant = %pending.tenant, removed, "signup left at checkout");
+        session.remove::<PendingSignup>(PENDING_SIGNUP).await.map_err(|_| AppError::Unavailable)?;
+        if !removed {
+            // The payment went through meanwhile: the store is there; the owner signs in.
+            return Ok(None);
+        }
+        Ok(Some(CancelledSignup { email: pending.email, store_name: pending.store_name, plan: pending.plan }))
+    };
+    crate::session::boxed(result).await
 }

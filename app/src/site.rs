@@ -37,6 +37,18 @@ pub struct PlanInfo {
     pub member_limit: Option<i32>,
 }
 
+#[cfg(feature = "ssr")]
+pub fn plan_info(plan: domain::signup::Plan) -> PlanInfo {
+    PlanInfo {
+        id: plan.id,
+        name: plan.name,
+        price_cents: plan.price_cents,
+        currency: plan.currency,
+        product_limit: plan.product_limit,
+        member_limit: plan.member_limit,
+    }
+}
+
 #[server(endpoint = "site_info")]
 pub async fn get_site_info() -> Result<SiteInfo, AppError> {
     let state = expect_context::<crate::state::AppState>();

@@ -18,6 +18,9 @@ pub struct AppState {
     pub session_max_age: std::time::Duration,
     /// Sends invitations when SMTP is configured (`SMTP_URL`); without it links are shown.
     pub mailer: Option<Arc<crate::mail::Mailer>>,
+    /// Signups and billing through the payment provider (`STRIPE_*`); without it every store
+    /// starts on the free plan.
+    pub payments: Option<Arc<crate::payments::Payments>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -67,7 +67,7 @@ const NEW_LINK: &str = "invitation_link";
 pub async fn get_team() -> Result<TeamPage, AppError> {
     let (state, scope) = crate::session::current_store().await?;
     let members = domain::team::members(&state.db, &scope).await?;
-    let can_manage = scope.role().allows(domain::Permission::ManageTeam);
+    let can_manage = scope.may(domain::Permission::ManageTeam);
     let invitations =
         if can_manage { domain::team::pending_invitations(&state.db, &scope).await? } else { Vec::new() };
     let new_link = if can_manage {

@@ -53,9 +53,10 @@ impl Db {
         &self.pool
     }
 
-    /// Opens a transaction confined to the scope's store.
+    /// Opens a transaction confined to the scope's store, as far as the store's billing state
+    /// allows: refused while the store is closed, read-only while a payment is overdue.
     pub async fn begin_tenant(&self, scope: &TenantScope) -> Result<TenantTx, Error> {
-        TenantTx::begin(&self.pool, scope.tenant_id()).await
+        TenantTx::for_scope(&self.pool, scope).await
     }
 
     /// A round trip to the database, for readiness checks.

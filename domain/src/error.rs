@@ -19,10 +19,35 @@ pub enum Error {
     #[error("{0}")]
     Conflict(String),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// Writing an output (an export) failed, usually because its reader went away.
     #[error("could not write: {0}")]
     Io(String),
+    /// The store is read-only while a payment is overdue.
+    #[error("the store is read-only until its overdue payment is settled")]
+    ReadOnly,
+    /// The store is closed (canceled, unpaid, suspended or awaiting its first payment): only
+    /// billing opens.
+    #[error("the store is closed until its subscription is in order")]
+    Suspended,
+    /// The store's plan allows no more of something; the message is fit for the user.
+    #[error("{0}")]
+    LimitReached(String),
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(error: sqlx::Error) -> Self {
+        // The database's own wall behind the store's read-only state says so in its words.
+        let code = match &error {
+            sqlx::Error::Database(e) => e.code(),
+            _ => None,
+        };
+        if code.as_deref() == Some(sqlstate::READ_ONLY_SQL_TRANSACTION) {
+            Error::ReadOnly
+        } else {
+            Error::Database(error)
+        }
+    }
 }
 
 impl Error {
@@ -43,6 +68,8 @@ pub mod sqlstate {
     pub const CHECK_VIOLATION: &str = "23514";
     /// Raised by row-level security when a write's WITH CHECK fails.
     pub const INSUFFICIENT_PRIVILEGE: &str = "42501";
+    /// A write in a transaction opened read-only (a store whose payment is overdue).
+    pub const READ_ONLY_SQL_TRANSACTION: &str = "25006";
 }
 
 /// Problems with the fields of a form, by field name, in the order of the form.

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod billing;
 pub mod customers;
 pub mod db;
 pub mod embedded;

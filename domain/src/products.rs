@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Action, Changes};
+use crate::billing::{self, Limited};
 use crate::error::sqlstate;
 use crate::paging::{contains_pattern, search_text, Paging};
 use crate::{Db, Error, FieldErrors, Permission, TenantScope, TenantTx};
@@ -271,6 +272,7 @@ pub async fn create(db: &Db, scope: &TenantScope, draft: &ProductDraft) -> Resul
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| sku_taken(e.into(), &draft.sku))?;
+    billing::ensure_within_plan(&mut tx, Limited::Products).await?;
     let changes = Changes::new()
         .set("name", draft.name.as_str())
         .set("sku", draft.sku.as_str())
@@ -322,6 +324,9 @@ pub async fn set_archived(db: &Db, scope: &TenantScope, id: i64, archived: bool)
         .bind(archived.then(Utc::now))
         .execute(&mut *tx)
         .await?;
+    if !archived {
+        billing::ensure_within_plan(&mut tx, Limited::Products).await?;
+    }
     let action = if archived { Action::ProductArchived } else { Action::ProductRestored };
     audit::record(&mut tx, scope, action, &subject(id, &before.sku), Changes::new()).await?;
     tx.commit().await?;
@@ -392,6 +397,7 @@ pub async fn import_csv(db: &Db, scope: &TenantScope, csv_text: &str) -> Result<
             report.updated += 1;
         }
     }
+    billing::ensure_within_plan(&mut tx, Limited::Products).await?;
     let changes = Changes::new().set("created", report.created).set("updated", report.updated);
     let subject = format!("{} products from CSV", drafts.len());
     audit::record(&mut tx, scope, Action::ProductsImported, &subject, changes).await?;

@@ -134,10 +134,18 @@ pub async fn update(db: &Db, scope: &TenantScope, input: &SettingsInput) -> Resu
 pub async fn delete_store(db: &Db, scope: &TenantScope, confirmation: &str) -> Result<(), Error> {
     scope.require(Permission::DeleteStore)?;
     let mut tx = db.begin_tenant(scope).await?;
-    let name: String = sqlx::query_scalar("SELECT name FROM tenants WHERE id = $1 FOR UPDATE")
-        .bind(tx.tenant_id())
-        .fetch_one(&mut *tx)
-        .await?;
+    let (name, billing_status): (String, Option<String>) =
+        sqlx::query_as("SELECT name, billing_status FROM tenants WHERE id = $1 FOR UPDATE")
+            .bind(tx.tenant_id())
+            .fetch_one(&mut *tx)
+            .await?;
+    // Deleting the store would leave its subscription charging for nothing.
+    if matches!(billing_status.as_deref(), Some("trialing" | "active")) {
+        return Err(Error::Invalid(
+            "This store has a running subscription. Cancel it on the Billing page first, then delete the store."
+                .into(),
+        ));
+    }
     if confirmation.trim() != name {
         return Err(FieldErrors::single(
             "confirmation",

@@ -152,6 +152,45 @@ pub async fn create_store(db: &Db, signup: &Signup, start: StartAs) -> Result<(A
     Ok((account, tenant))
 }
 
+/// Whether a store made by signup has opened: its first payment confirmed (or none needed).
+/// `None` when there is no such store any more.
+pub async fn has_opened(db: &Db, tenant: TenantId) -> Result<Option<bool>, Error> {
+    let status: Option<String> = sqlx::query_scalar("SELECT status FROM tenants WHERE id = $1")
+        .bind(tenant)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(status.map(|status| status != "pending"))
+}
+
+/// Undoes a signup whose payment was abandoned: the store, if it is still waiting for its first
+/// payment and linked to no subscription, and the account, if it belongs to no other store.
+/// Returns whether the store was removed (false: it opened meanwhile, or is gone already).
+pub async fn abandon(db: &Db, account: AccountId, tenant: TenantId) -> Result<bool, Error> {
+    let mut tx = db.pool().begin().await?;
+    let removed = sqlx::query(
+        "DELETE FROM tenants WHERE id = $1 AND status = 'pending' AND stripe_subscription_id IS NULL",
+    )
+    .bind(tenant)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if removed {
+        sqlx::query("DELETE FROM tenant_slugs WHERE tenant_id = $1").bind(tenant).execute(&mut *tx).await?;
+        // Two statements: Citus plans no reference-table write around a distributed subquery.
+        let elsewhere: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM memberships WHERE account_id = $1)")
+                .bind(account)
+                .fetch_one(&mut *tx)
+                .await?;
+        if !elsewhere {
+            sqlx::query("DELETE FROM accounts WHERE id = $1").bind(account).execute(&mut *tx).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(removed)
+}
+
 /// The first free address made from the store's name: `corner-shop`, else `corner-shop-2`, …,
 /// else one with a random ending.
 async fn claim_slug(

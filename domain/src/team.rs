@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::accounts::{Email, NewPassword};
 use crate::audit::{self, Action, Changes};
+use crate::billing::{self, Limited};
 use crate::{password, AccountId, Db, Error, FieldErrors, Permission, Role, TenantId, TenantScope, TenantTx};
 
 /// How long an invitation link works.
@@ -115,6 +116,7 @@ pub async fn invite(db: &Db, scope: &TenantScope, email: &str, role: Role) -> Re
     .bind(expires_at)
     .fetch_one(&mut *tx)
     .await?;
+    billing::ensure_within_plan(&mut tx, Limited::Members).await?;
     let changes = Changes::new().set("email", email.as_str()).set("role", role.as_str());
     audit::record(&mut tx, scope, Action::MemberInvited, &format!("Invitation #{id}"), changes).await?;
     tx.commit().await?;

@@ -6,6 +6,7 @@ use std::ops::{Deref, DerefMut};
 use serde::{Deserialize, Serialize};
 use sqlx::{Executor, PgConnection, PgPool, Postgres, Transaction};
 
+use crate::billing::Access;
 use crate::{Db, Error};
 
 macro_rules! id_type {
@@ -122,24 +123,28 @@ pub struct TenantScope {
     role: Role,
     /// The member's email, to name them in the store's audit log.
     email: String,
+    /// What the store's billing state allows, read with the membership.
+    access: Access,
 }
 
 impl TenantScope {
     /// The scope of `account` in `tenant`, or [`Error::NotFound`] when the account is not a
     /// member (the same answer as for a store that does not exist).
     pub async fn for_member(db: &Db, account: AccountId, tenant: TenantId) -> Result<TenantScope, Error> {
-        let member: Option<(String, String)> = sqlx::query_as(
-            "SELECT m.role, a.email FROM memberships m
+        let member: Option<(String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT m.role, a.email, t.status, t.billing_status FROM memberships m
              JOIN accounts a ON a.id = m.account_id
+             JOIN tenants t ON t.id = m.tenant_id
              WHERE m.tenant_id = $1 AND m.account_id = $2",
         )
         .bind(tenant)
         .bind(account)
         .fetch_optional(db.pool())
         .await?;
-        let (role, email) = member.ok_or(Error::NotFound)?;
+        let (role, email, status, billing_status) = member.ok_or(Error::NotFound)?;
         let role = Role::parse(&role).ok_or(Error::NotFound)?;
-        Ok(TenantScope { tenant_id: tenant, account_id: account, role, email })
+        let access = Access::of(&status, billing_status.as_deref());
+        Ok(TenantScope { tenant_id: tenant, account_id: account, role, email, access })
     }
 
     pub fn tenant_id(&self) -> TenantId {
@@ -158,13 +163,24 @@ impl TenantScope {
         &self.email
     }
 
-    /// Refuses what the member's role does not allow.
+    pub fn access(&self) -> Access {
+        self.access
+    }
+
+    /// Refuses what the member's role, or the store's billing state, does not allow.
     pub fn require(&self, permission: Permission) -> Result<(), Error> {
-        if self.role.allows(permission) {
-            Ok(())
-        } else {
+        if !self.role.allows(permission) {
             Err(Error::Forbidden)
+        } else if !self.access.allows(permission) {
+            Err(self.access.refusal())
+        } else {
+            Ok(())
         }
+    }
+
+    /// Whether [`TenantScope::require`] would let `permission` through (to show or hide a control).
+    pub fn may(&self, permission: Permission) -> bool {
+        self.require(permission).is_ok()
     }
 }
 
@@ -180,6 +196,20 @@ pub struct TenantTx {
 }
 
 impl TenantTx {
+    /// A transaction for the scope's store as its billing state allows: none for a closed
+    /// store, a read-only one (the database's own wall) while a payment is overdue.
+    pub(crate) async fn for_scope(pool: &PgPool, scope: &TenantScope) -> Result<TenantTx, Error> {
+        match scope.access {
+            Access::Full => TenantTx::begin(pool, scope.tenant_id).await,
+            Access::ReadOnly => {
+                let mut tx = TenantTx::begin(pool, scope.tenant_id).await?;
+                (&mut *tx.tx).execute(sqlx::raw_sql("SET LOCAL transaction_read_only = on")).await?;
+                Ok(tx)
+            }
+            Access::Suspended | Access::AwaitingPayment => Err(Error::Suspended),
+        }
+    }
+
     pub(crate) async fn begin(pool: &PgPool, tenant_id: TenantId) -> Result<TenantTx, Error> {
         let mut tx = pool.begin().await?;
         // SET takes no bind parameter: the value is formatted from an integer, never from text.

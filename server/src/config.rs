@@ -32,6 +32,9 @@ pub struct Settings {
     pub hydra: Option<HydraSettings>,
     /// Invitations by mail: `SMTP_URL` and `SMTP_FROM`, both or neither.
     pub smtp: Option<SmtpSettings>,
+    /// Signups and billing through Stripe: `STRIPE_SECRET_KEY`, `STRIPE_WEBHOOK_SECRET` and
+    /// `STRIPE_PRICES` together, or none of them (every store then starts free).
+    pub payments: Option<app::payments::PaymentSettings>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,12 +105,29 @@ impl Settings {
                 (None, None) => None,
                 _ => bail!("mail needs both SMTP_URL and SMTP_FROM"),
             },
+            payments: payment_settings(&lookup)?,
         })
     }
 
     /// The public base URL, given the address the server is bound to.
     pub fn public_url_for(&self, bound: SocketAddr) -> String {
         self.public_url.clone().unwrap_or_else(|| format!("http://{bound}"))
+    }
+}
+
+/// The three Stripe variables, or none (every store starts free); `STRIPE_API_BASE` only with them.
+fn payment_settings(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<Option<app::payments::PaymentSettings>> {
+    let api_base = lookup("STRIPE_API_BASE");
+    match (lookup("STRIPE_SECRET_KEY"), lookup("STRIPE_WEBHOOK_SECRET"), lookup("STRIPE_PRICES")) {
+        (Some(secret_key), Some(webhook_secret), Some(prices)) => {
+            let prices = app::payments::PaymentSettings::parse_prices(&prices)
+                .map_err(|problem| anyhow::anyhow!("STRIPE_PRICES: {problem}"))?;
+            Ok(Some(app::payments::PaymentSettings { secret_key, webhook_secret, prices, api_base }))
+        }
+        (None, None, None) if api_base.is_none() => Ok(None),
+        _ => bail!("payments need STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET and STRIPE_PRICES together"),
     }
 }
 
@@ -208,6 +228,31 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(s.hydra.unwrap().public_url, "http://127.0.0.1:4444/");
+    }
+
+    #[test]
+    fn payments_need_all_three_stripe_settings() {
+        assert!(settings(&[]).unwrap().payments.is_none());
+        let all = settings(&[
+            ("STRIPE_SECRET_KEY", "sk_test_1"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_1"),
+            ("STRIPE_PRICES", "starter=price_1,growth=price_2"),
+        ])
+        .unwrap()
+        .payments
+        .unwrap();
+        assert_eq!(all.prices.len(), 2);
+        assert_eq!(all.api_base, None);
+        let some = settings(&[("STRIPE_SECRET_KEY", "sk_test_1")]).unwrap_err().to_string();
+        assert!(some.contains("STRIPE_PRICES"), "{some}");
+        let bad = settings(&[
+            ("STRIPE_SECRET_KEY", "sk_test_1"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_1"),
+            ("STRIPE_PRICES", "starter"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(bad.contains("plan=price_id"), "{bad}");
     }
 
     #[test]

@@ -12,5 +12,6 @@ pub mod hydra;
 pub mod identity_provider;
 pub mod products;
 pub mod startup;
+pub mod stripe_webhook;
 pub mod telemetry;
 pub mod webhook_signature;

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use app::mail::Mailer;
-use app::site::{DemoLogin, PlanInfo, SiteInfo};
+use app::payments::Payments;
+use app::site::{plan_info, DemoLogin, SiteInfo};
 use app::state::AppState;
 use app::{shell, App, SITE_NAME};
 use axum::extract::DefaultBodyLimit;
@@ -36,6 +37,7 @@ use crate::export;
 use crate::health;
 use crate::identity_provider::IdentityProvider;
 use crate::products;
+use crate::stripe_webhook;
 
 /// The server's tokio runtime: multi-threaded, with at least four workers whatever the machine.
 /// Leptos's server rendering can stall a response for good when a resource's future is woken
@@ -92,18 +94,26 @@ impl Application {
         let public_url = settings.public_url_for(listener.local_addr()?);
         site.public_url = public_url.clone();
         site.password_rules = domain::accounts::PASSWORD_RULES.to_owned();
-        site.plans = domain::signup::plans(&db)
-            .await?
-            .into_iter()
-            .map(|p| PlanInfo {
-                id: p.id,
-                name: p.name,
-                price_cents: p.price_cents,
-                currency: p.currency,
-                product_limit: p.product_limit,
-                member_limit: p.member_limit,
-            })
-            .collect();
+        site.plans = domain::signup::plans(&db).await?.into_iter().map(plan_info).collect();
+        let payments = match &settings.payments {
+            Some(payments) => {
+                // A paid plan without a price could be chosen but never paid for.
+                let unpriced: Vec<&str> = site
+                    .plans
+                    .iter()
+                    .filter(|plan| {
+                        plan.price_cents > 0 && !payments.prices.iter().any(|(p, _)| *p == plan.id)
+                    })
+                    .map(|plan| plan.id.as_str())
+                    .collect();
+                if !unpriced.is_empty() {
+                    anyhow::bail!("STRIPE_PRICES names no price for the plans {}", unpriced.join(", "));
+                }
+                site.payments = true;
+                Some(Arc::new(Payments::new(payments, &public_url).map_err(anyhow::Error::msg)?))
+            }
+            None => None,
+        };
         let state = AppState {
             leptos_options,
             db: db.clone(),
@@ -114,6 +124,7 @@ impl Application {
                 Some(smtp) => Some(Arc::new(Mailer::new(&smtp.url, &smtp.from).map_err(anyhow::Error::msg)?)),
                 None => None,
             },
+            payments,
         };
         let mode = match &settings.hydra {
             Some(hydra) => SignInMode::Hydra(Arc::new(IdentityProvider::new(hydra.clone(), &public_url)?)),
@@ -182,6 +193,7 @@ fn router(state: AppState, settings: &Settings, public_url: &str, mode: SignInMo
         .route("/invitations/accept", post(invitations::accept))
         .route("/products/export.csv", get(products::export))
         .route("/export.zip", get(export::download))
+        .route("/webhooks/stripe", post(stripe_webhook::receive))
         .route(
             "/products/import",
             post(products::import).layer(DefaultBodyLimit::max(products::MAX_IMPORT_BYTES + 64 * 1024)),

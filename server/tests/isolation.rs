@@ -381,3 +381,33 @@ async fn the_export_and_deletion_reach_only_the_sessions_store() {
         .unwrap();
     assert_eq!(left, 2);
 }
+
+#[tokio::test]
+async fn billing_answers_for_the_sessions_store_only() {
+    let app = TestApp::spawn().await;
+    let (_, visitor) = app.signed_in_store("Alpha Goods").await;
+    let b = app.db.store("Bravo Goods").await;
+    // B is closed and has a customer at the payment provider; A is neither.
+    sqlx::query(
+        "UPDATE tenants SET billing_status = 'canceled', stripe_customer_id = 'cus_bravo' WHERE id = $1",
+    )
+    .bind(b.tenant)
+    .execute(&app.db.owner)
+    .await
+    .unwrap();
+    let tenant = b.tenant.to_string();
+    let billing = visitor.server_fn("get_billing", &[("tenant_id", &tenant)]).await.text().await.unwrap();
+    assert!(billing.contains("Alpha Goods") && !billing.contains("Bravo Goods"), "{billing}");
+    assert!(billing.contains("\"access\":\"Full\"") && billing.contains("\"portal\":false"), "{billing}");
+    let notice = visitor.server_fn("store_notice", &[("tenant_id", &tenant)]).await.text().await.unwrap();
+    assert_eq!(notice, "null", "A is fully open whatever B's state");
+    // Without payments configured neither store can reach a portal or a checkout; the refusal
+    // names no other store.
+    for endpoint in ["open_billing_portal", "start_subscription"] {
+        let response = visitor.server_fn(endpoint, &[("tenant_id", &tenant)]).await;
+        assert!(!response.status().is_success(), "{endpoint}");
+        assert!(!response.text().await.unwrap().contains("cus_bravo"), "{endpoint}");
+    }
+    let page = visitor.get("/billing").await.text().await.unwrap();
+    assert!(page.contains("Alpha Goods") && !page.contains("Bravo Goods"));
+}

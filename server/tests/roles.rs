@@ -282,3 +282,28 @@ async fn members_and_viewers_cannot_remove_people_or_withdraw_invitations() {
     .unwrap();
     assert_eq!((owners, open), (1, true));
 }
+
+#[tokio::test]
+async fn only_owners_and_admins_see_billing_and_every_role_sees_the_stores_state() {
+    let app = TestApp::spawn().await;
+    let store = app.db.store("Corner Shop").await;
+    sqlx::query("UPDATE tenants SET billing_status = 'past_due' WHERE id = $1")
+        .bind(store.tenant)
+        .execute(&app.db.owner)
+        .await
+        .unwrap();
+    for role in ROLES {
+        let visitor = member(&app, &store, role).await;
+        let allowed = matches!(role, Role::Owner | Role::Admin);
+        let billing = visitor.server_fn("get_billing", &[]).await;
+        assert_eq!(billing.status().is_success(), allowed, "{role}: the billing page's data");
+        let page = visitor.get("/billing").await.text().await.unwrap();
+        assert_eq!(page.contains("What the plan allows"), allowed, "{role}: the billing page");
+        // The banner tells everyone; only those who manage billing get the way to fix it.
+        let products = visitor.get("/products").await.text().await.unwrap();
+        assert!(products.contains("read-only until it is paid"), "{role}: the banner");
+        assert_eq!(products.contains("Update the payment method"), allowed, "{role}: the portal button");
+        let notice = visitor.server_fn("store_notice", &[]).await.text().await.unwrap();
+        assert!(notice.contains("ReadOnly"), "{role}: {notice}");
+    }
+}

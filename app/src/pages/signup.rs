@@ -2,26 +2,42 @@
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{problem_page, Field, FormAlert, FormFailure, LoadingPage, SubmitButton, TopBar};
+use crate::components::{
+    problem_page, ErrorNotice, Field, FormAlert, FormFailure, Loading, LoadingPage, SubmitButton, TopBar,
+};
+use crate::error::AppError;
 use crate::format;
-use crate::signup::SignUp;
+use crate::signup::{cancel_signup, signup_progress, CancelledSignup, SignUp, SignupState};
 use crate::site::{get_site_info, PlanInfo, SiteInfo};
 
 #[component]
 pub fn SignupPage() -> impl IntoView {
     let query = use_query_map();
     let info = Resource::new(|| (), |_| get_site_info());
+    // Back from checkout without paying: the waiting signup is undone and its fields come back.
+    let cancelled = query.with_untracked(|q| q.get("cancelled").is_some());
+    let returned = Resource::new(
+        move || cancelled,
+        |cancelled| async move {
+            if cancelled {
+                cancel_signup().await
+            } else {
+                Ok(None)
+            }
+        },
+    );
     let sign_up = ServerAction::<SignUp>::new();
     view! {
         <Title text="Start your store"/>
         <Suspense fallback=LoadingPage>
             {move || Suspend::new(async move {
                 let plan = query.with_untracked(|q| q.get("plan"));
+                let returned = returned.await;
                 match info.await {
-                    Ok(info) => view! { <SignupForm info sign_up plan/> }.into_any(),
+                    Ok(info) => view! { <SignupForm info sign_up plan returned/> }.into_any(),
                     Err(error) => problem_page(error, "Start your store"),
                 }
             })}
@@ -30,10 +46,28 @@ pub fn SignupPage() -> impl IntoView {
 }
 
 #[component]
-fn SignupForm(info: SiteInfo, sign_up: ServerAction<SignUp>, plan: Option<String>) -> impl IntoView {
+fn SignupForm(
+    info: SiteInfo,
+    sign_up: ServerAction<SignUp>,
+    plan: Option<String>,
+    returned: Result<Option<CancelledSignup>, AppError>,
+) -> impl IntoView {
     let form = FormFailure::of(sign_up);
     let (failure, field_error) = (form.error(), move |field| form.field(field));
-    let typed_value = |field: &str| form.typed(field);
+    let (back_from_checkout, return_problem) = match returned {
+        Ok(back) => (back, None),
+        Err(error) => (None, Some(error)),
+    };
+    // What was typed before a refusal, else what the form held before checkout.
+    let typed_value = |field: &str| {
+        form.typed(field).or_else(|| {
+            back_from_checkout.as_ref().map(|back| match field {
+                "email" => back.email.clone(),
+                "store_name" => back.store_name.clone(),
+                _ => back.plan.clone(),
+            })
+        })
+    };
     let (email, store_name) =
         (typed_value("email").unwrap_or_default(), typed_value("store_name").unwrap_or_default());
     let chosen = typed_value("plan").or(plan).unwrap_or_else(|| crate::signup::FREE_PLAN.to_owned());
@@ -42,6 +76,12 @@ fn SignupForm(info: SiteInfo, sign_up: ServerAction<SignUp>, plan: Option<String
         <TopBar/>
         <main class="mx-auto max-w-xl px-4 py-10">
             <h1 class="text-2xl font-semibold">"Start your store"</h1>
+            {back_from_checkout.is_some().then(|| view! {
+                <p role="status" class="mt-3 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900" data-testid="checkout-cancelled">
+                    "You left the payment page, so nothing was charged and no store was made. Your details are below: enter your password again to go on."
+                </p>
+            })}
+            {return_problem.map(|error| view! { <div class="mt-3"><ErrorNotice error/></div> })}
             {(!info.payments).then(|| view! {
                 <p class="mt-3 rounded-md border border-sky-200 bg-sky-50 p-3 text-sm text-sky-900" data-testid="free-only">
                     "Payments are not set up on this server, so every new store starts at once on the Free plan."
@@ -100,5 +140,48 @@ pub fn limits(plan: &PlanInfo) -> String {
             let members = members.map_or("unlimited people".to_owned(), |n| format!("{n} people"));
             format!("{products} · {members}")
         }
+    }
+}
+
+/// `/signup/welcome`: where checkout sends a new customer after paying. The store opens when the
+/// payment provider confirms the payment (its webhook); until then the page looks again every
+/// few seconds (a refresh, so it works without JavaScript), then signs the owner in.
+#[component]
+pub fn SignupWelcomePage() -> impl IntoView {
+    let progress = Resource::new(|| (), |_| signup_progress());
+    view! {
+        <Title text="Setting up your store"/>
+        <TopBar/>
+        <main class="mx-auto max-w-xl px-4 py-10">
+            <Suspense fallback=Loading>
+                {move || Suspend::new(async move {
+                    match progress.await {
+                        Ok(SignupState::Waiting { store_name }) => view! {
+                            <Meta http_equiv="refresh" content="2"/>
+                            <h1 class="text-2xl font-semibold">"Setting up your store"</h1>
+                            <p class="mt-4 animate-pulse text-slate-700" role="status" aria-live="polite" data-testid="setting-up">
+                                {format!("Thank you. {store_name} opens as soon as the payment is confirmed, usually within seconds.")}
+                            </p>
+                            <p class="mt-4 text-sm text-slate-600">"This page looks again by itself. "
+                                <a href="/signup/welcome" class="text-indigo-700 underline">"Look now"</a></p>
+                        }.into_any(),
+                        Ok(SignupState::Ready) => view! {
+                            <h1 class="text-2xl font-semibold">"Your store is ready"</h1>
+                            <p class="mt-4"><a href="/?welcome=ready" class="text-indigo-700 underline">"Go to your store"</a></p>
+                        }.into_any(),
+                        Ok(SignupState::Nothing) => view! {
+                            <h1 class="text-2xl font-semibold">"Nothing is waiting here"</h1>
+                            <p class="mt-4 text-slate-700">"No signup is waiting in this browser. If you paid for a store, sign in with the email you signed up with."</p>
+                            <p class="mt-4"><a href="/login" class="text-indigo-700 underline">"Sign in"</a></p>
+                        }.into_any(),
+                        Err(error) => view! {
+                            <h1 class="text-2xl font-semibold">"Setting up your store"</h1>
+                            <div class="mt-4"><ErrorNotice error/></div>
+                            <p class="mt-4"><a href="/signup/welcome" class="text-indigo-700 underline">"Try again"</a></p>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </main>
     }
 }

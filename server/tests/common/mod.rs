@@ -185,3 +185,45 @@ pub fn unzip(bytes: &[u8]) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// The Stripe stand-in (`end2end/support/stripe-standin.mjs`) on a loopback port, stopped when
+/// dropped. It needs Node, which the test command installs with the browser tests' tools.
+pub struct StripeStandIn {
+    pub base: String,
+    _process: tokio::process::Child,
+}
+
+impl StripeStandIn {
+    pub async fn start(webhook_secret: &str) -> StripeStandIn {
+        use tokio::io::AsyncBufReadExt;
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../end2end/support/stripe-standin.mjs");
+        let mut process = tokio::process::Command::new("node")
+            .arg(script)
+            .env("PORT", "0")
+            .env("STRIPE_WEBHOOK_SECRET", webhook_secret)
+            // Tests pay and then watch for the store to open: no need to wait long for events.
+            .env("EVENT_DELAY_MS", "100")
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start the Stripe stand-in (node)");
+        let stdout = process.stdout.take().expect("the stand-in's output");
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        let first =
+            lines.next_line().await.expect("the stand-in's first line").expect("the stand-in started");
+        let base = first.strip_prefix("listening on ").expect("`listening on <base>`").to_owned();
+        // Keep reading so the stand-in never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        StripeStandIn { base, _process: process }
+    }
+
+    /// What the stand-in saw and did: API requests, delivered events, sessions, subscriptions.
+    pub async fn state(&self) -> serde_json::Value {
+        reqwest::get(format!("{}/_standin/state", self.base))
+            .await
+            .expect("stand-in state")
+            .json()
+            .await
+            .expect("JSON")
+    }
+}
