@@ -167,6 +167,10 @@ pub async fn has_opened(db: &Db, tenant: TenantId) -> Result<Option<bool>, Error
 /// Returns whether the store was removed (false: it opened meanwhile, or is gone already).
 pub async fn abandon(db: &Db, account: AccountId, tenant: TenantId) -> Result<bool, Error> {
     let mut tx = db.pool().begin().await?;
+    // Citus: the store's delete cascades over its shards; the account (a reference table) is
+    // written after it, which Citus allows over one connection per node only. Plain PostgreSQL
+    // keeps this as an unused custom setting.
+    sqlx::query("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'").execute(&mut *tx).await?;
     let removed = sqlx::query(
         "DELETE FROM tenants WHERE id = $1 AND status = 'pending' AND stripe_subscription_id IS NULL",
     )
