@@ -73,12 +73,10 @@ fn status_words(status: &str) -> String {
 
 #[server(endpoint = "get_billing")]
 pub async fn get_billing() -> Result<BillingPage, AppError> {
-    use domain::billing::Access;
-
     let (state, scope) = crate::session::current_store().await?;
     let overview = domain::billing::overview(&state.db, &scope).await?;
     let priced = state.payments.as_ref().is_some_and(|p| p.price_for(&overview.plan.id).is_some());
-    let ended = matches!(overview.status.as_deref(), Some("canceled" | "incomplete_expired"));
+    let can_subscribe = priced && overview.needs_subscription();
     Ok(BillingPage {
         store_name: overview.store_name,
         plan: crate::site::plan_info(overview.plan),
@@ -90,8 +88,8 @@ pub async fn get_billing() -> Result<BillingPage, AppError> {
         payment_failed_at: overview.payment_failed_at.map(day),
         products: overview.products,
         members: overview.members,
-        portal: state.payments.is_some() && overview.has_customer,
-        can_subscribe: priced && (overview.access == Access::AwaitingPayment || ended),
+        portal: state.payments.is_some() && overview.customer.is_some(),
+        can_subscribe,
     })
 }
 
@@ -125,12 +123,11 @@ pub async fn start_subscription() -> Result<(), AppError> {
         let (state, scope) = crate::session::current_store().await?;
         let payments = state.payments.clone().ok_or_else(no_provider)?;
         let overview = domain::billing::overview(&state.db, &scope).await?;
-        let customer = domain::billing::customer_id(&state.db, &scope).await?;
         let checkout = crate::payments::Checkout {
             tenant: scope.tenant_id(),
             email: scope.email(),
             plan: &overview.plan.id,
-            customer: customer.as_deref(),
+            customer: overview.customer.as_deref(),
             // A new key per attempt: each is a new session; a retried request reuses its own.
             idempotency_key: format!("subscribe-{}-{}", scope.tenant_id(), uuid_like()),
             success_path: "/billing?subscribed=1",

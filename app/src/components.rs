@@ -160,24 +160,22 @@ pub fn problem_page(error: AppError, title: &'static str) -> AnyView {
     match error {
         AppError::SignedOut => view! { <SignInRequired/> }.into_any(),
         AppError::NotFound => view! { <NotFound/> }.into_any(),
-        AppError::Suspended => view! {
-            <TopBar/>
-            <main class="mx-auto max-w-5xl px-4 py-8">
-                <h1 class="text-2xl font-semibold">{title}</h1>
-                <div class="mt-4"><ErrorNotice error=AppError::Suspended/></div>
-                <a class="mt-4 inline-block text-indigo-700 underline" href="/billing">"Go to Billing"</a>
-            </main>
+        error => {
+            // A closed store opens only its billing page: the way back leads there.
+            let (href, way_back) = match error {
+                AppError::Suspended => ("/billing", "Go to Billing"),
+                _ => ("/", "Back to the overview"),
+            };
+            view! {
+                <TopBar/>
+                <main class="mx-auto max-w-5xl px-4 py-8">
+                    <h1 class="text-2xl font-semibold">{title}</h1>
+                    <div class="mt-4"><ErrorNotice error/></div>
+                    <a class="mt-4 inline-block text-indigo-700 underline" href=href>{way_back}</a>
+                </main>
+            }
+            .into_any()
         }
-        .into_any(),
-        error => view! {
-            <TopBar/>
-            <main class="mx-auto max-w-5xl px-4 py-8">
-                <h1 class="text-2xl font-semibold">{title}</h1>
-                <div class="mt-4"><ErrorNotice error/></div>
-                <a class="mt-4 inline-block text-indigo-700 underline" href="/">"Back to the overview"</a>
-            </main>
-        }
-        .into_any(),
     }
 }
 

@@ -26,6 +26,11 @@ pub struct PaymentSettings {
 }
 
 impl PaymentSettings {
+    /// The price id of `plan`, if it is sold through the provider.
+    pub fn price_for(&self, plan: &str) -> Option<&str> {
+        self.prices.iter().find(|(p, _)| p == plan).map(|(_, price)| price.as_str())
+    }
+
     /// `starter=price_123,growth=price_456`.
     pub fn parse_prices(text: &str) -> Result<Vec<(String, String)>, String> {
         text.split(',')
@@ -77,14 +82,13 @@ pub struct OpenCheckout {
 
 pub struct Payments {
     client: stripe::Client,
-    webhook_secret: String,
-    prices: Vec<(String, String)>,
+    settings: PaymentSettings,
     public_url: String,
 }
 
 impl std::fmt::Debug for Payments {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Payments").field("prices", &self.prices).finish_non_exhaustive()
+        f.debug_struct("Payments").field("prices", &self.settings.prices).finish_non_exhaustive()
     }
 }
 
@@ -97,22 +101,21 @@ impl Payments {
         let client = builder.build().map_err(|e| format!("the payment provider's client: {e}"))?;
         Ok(Payments {
             client,
-            webhook_secret: settings.webhook_secret.clone(),
-            prices: settings.prices.clone(),
+            settings: settings.clone(),
             public_url: public_url.trim_end_matches('/').to_owned(),
         })
     }
 
     pub fn webhook_secret(&self) -> &str {
-        &self.webhook_secret
+        &self.settings.webhook_secret
     }
 
     pub fn price_for(&self, plan: &str) -> Option<&str> {
-        self.prices.iter().find(|(p, _)| p == plan).map(|(_, price)| price.as_str())
+        self.settings.price_for(plan)
     }
 
     pub fn plan_for(&self, price: &str) -> Option<&str> {
-        self.prices.iter().find(|(_, p)| p == price).map(|(plan, _)| plan.as_str())
+        self.settings.prices.iter().find(|(_, p)| p == price).map(|(plan, _)| plan.as_str())
     }
 
     /// A subscription-mode Checkout Session for the store's plan. The store's id goes with it

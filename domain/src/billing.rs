@@ -296,7 +296,8 @@ pub struct BillingOverview {
     pub access: Access,
     /// The subscription's status; `None` when there is nothing to pay.
     pub status: Option<String>,
-    pub has_customer: bool,
+    /// The store's customer at the payment provider, once it has one.
+    pub customer: Option<String>,
     pub current_period_end: Option<DateTime<Utc>>,
     pub cancel_at_period_end: bool,
     pub trial_ends_at: Option<DateTime<Utc>>,
@@ -344,7 +345,7 @@ pub async fn overview(db: &Db, scope: &TenantScope) -> Result<BillingOverview, E
         plan,
         access: Access::of(&row.status, row.billing_status.as_deref()),
         status: row.billing_status,
-        has_customer: row.stripe_customer_id.is_some(),
+        customer: row.stripe_customer_id,
         current_period_end: row.current_period_end,
         cancel_at_period_end: row.cancel_at_period_end,
         trial_ends_at: row.trial_ends_at,
@@ -352,6 +353,15 @@ pub async fn overview(db: &Db, scope: &TenantScope) -> Result<BillingOverview, E
         products: usage.products,
         members: usage.members,
     })
+}
+
+impl BillingOverview {
+    /// Whether the store needs a new subscription: it waits for its first payment, or its
+    /// subscription ended.
+    pub fn needs_subscription(&self) -> bool {
+        self.access == Access::AwaitingPayment
+            || matches!(self.status.as_deref(), Some("canceled" | "incomplete_expired"))
+    }
 }
 
 /// The payment provider's customer of the store, for its billing portal.
@@ -454,16 +464,7 @@ mod tests {
     #[test]
     fn read_only_reads_and_closed_stores_open_only_billing() {
         use Permission::*;
-        let all = [
-            ReadStore,
-            WriteBusinessData,
-            ManageTeam,
-            ManageBilling,
-            ManageSettings,
-            ReadAuditLog,
-            ExportStore,
-            DeleteStore,
-        ];
+        let all = Permission::ALL;
         let allowed = |access: Access| all.into_iter().filter(|p| access.allows(*p)).collect::<Vec<_>>();
         assert_eq!(allowed(Access::Full), all.to_vec());
         assert_eq!(allowed(Access::ReadOnly), vec![ReadStore, ManageBilling, ReadAuditLog, ExportStore]);

@@ -106,6 +106,19 @@ pub enum Permission {
     DeleteStore,
 }
 
+impl Permission {
+    pub const ALL: [Permission; 8] = [
+        Permission::ReadStore,
+        Permission::WriteBusinessData,
+        Permission::ManageTeam,
+        Permission::ManageBilling,
+        Permission::ManageSettings,
+        Permission::ReadAuditLog,
+        Permission::ExportStore,
+        Permission::DeleteStore,
+    ];
+}
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -252,16 +265,7 @@ mod tests {
     #[test]
     fn each_role_may_do_exactly_its_share() {
         use Permission::*;
-        let all = [
-            ReadStore,
-            WriteBusinessData,
-            ManageTeam,
-            ManageBilling,
-            ManageSettings,
-            ReadAuditLog,
-            ExportStore,
-            DeleteStore,
-        ];
+        let all = Permission::ALL;
         let allowed = |role: Role| all.into_iter().filter(|p| role.allows(*p)).collect::<Vec<_>>();
         assert_eq!(allowed(Role::Owner), all.to_vec());
         assert_eq!(

@@ -151,6 +151,22 @@ impl TestDb {
             .expect("insert membership");
     }
 
+    /// A store signed up for the Starter plan through `signup`, waiting for its first payment.
+    pub async fn pending_store(&self) -> TestStore {
+        use crate::signup::{create_store, Signup, SignupInput, StartAs};
+        let email = unique_email("paying");
+        let input = SignupInput {
+            email: email.clone(),
+            password: TEST_PASSWORD.into(),
+            store_name: "Paying Shop".into(),
+            plan: "starter".into(),
+        };
+        let signup = Signup::parse(&self.db, &input).await.expect("a valid signup");
+        let (owner, tenant) =
+            create_store(&self.db, &signup, StartAs::Pending).await.expect("a pending store");
+        TestStore { tenant, owner, owner_email: email }
+    }
+
     pub async fn scope(&self, account: AccountId, tenant: TenantId) -> TenantScope {
         TenantScope::for_member(&self.db, account, tenant).await.expect("member scope")
     }

@@ -52,25 +52,10 @@ fn product(n: usize) -> ProductDraft {
     ProductDraft::parse(&input, "USD").unwrap()
 }
 
-/// A store that signed up on a paid plan and waits for its payment.
-async fn pending_store(t: &TestDb) -> TestStore {
-    use domain::signup::{create_store, Signup, SignupInput, StartAs};
-    let email = unique_email("paying");
-    let input = SignupInput {
-        email: email.clone(),
-        password: "a long enough passphrase".into(),
-        store_name: "Paying Shop".into(),
-        plan: "starter".into(),
-    };
-    let signup = Signup::parse(&t.db, &input).await.unwrap();
-    let (owner, tenant) = create_store(&t.db, &signup, StartAs::Pending).await.unwrap();
-    TestStore { tenant, owner, owner_email: email }
-}
-
 #[tokio::test]
 async fn checkout_opens_a_waiting_store_and_the_subscription_decides_access_from_then_on() {
     let t = TestDb::new().await;
-    let store = pending_store(&t).await;
+    let store = t.pending_store().await;
     assert_eq!(access(&t, &store).await, Access::AwaitingPayment);
     let scope = t.scope(store.owner, store.tenant).await;
     assert!(matches!(products::list(&t.db, &scope, &Default::default(), 1).await, Err(Error::Suspended)));
@@ -289,7 +274,7 @@ async fn the_plan_limits_the_team_counting_open_invitations() {
 #[tokio::test]
 async fn an_abandoned_signup_leaves_nothing_but_an_opened_store_stays() {
     let t = TestDb::new().await;
-    let left = pending_store(&t).await;
+    let left = t.pending_store().await;
     assert!(domain::signup::abandon(&t.db, left.owner, left.tenant).await.unwrap());
     assert_eq!(domain::signup::has_opened(&t.db, left.tenant).await.unwrap(), None);
     let account: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE email = $1")
@@ -299,7 +284,7 @@ async fn an_abandoned_signup_leaves_nothing_but_an_opened_store_stays() {
         .unwrap();
     assert_eq!(account, None, "the same email can sign up again");
 
-    let paid = pending_store(&t).await;
+    let paid = t.pending_store().await;
     let completed = BillingChange::CheckoutCompleted {
         customer: "cus_paid".into(),
         subscription: format!("sub_paid_{}", paid.tenant),

@@ -101,9 +101,7 @@ impl Application {
                 let unpriced: Vec<&str> = site
                     .plans
                     .iter()
-                    .filter(|plan| {
-                        plan.price_cents > 0 && !payments.prices.iter().any(|(p, _)| *p == plan.id)
-                    })
+                    .filter(|plan| plan.price_cents > 0 && payments.price_for(&plan.id).is_none())
                     .map(|plan| plan.id.as_str())
                     .collect();
                 if !unpriced.is_empty() {

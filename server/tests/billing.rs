@@ -5,7 +5,7 @@
 mod common;
 
 use common::{StripeStandIn, TestApp, Visitor};
-use domain::testing::{unique_email, TestStore};
+use domain::testing::unique_email;
 use domain::TenantId;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -106,21 +106,6 @@ async fn events_recorded(app: &TestApp, tenant: TenantId) -> i64 {
         .unwrap()
 }
 
-/// A store that signed up for the Starter plan and waits for its payment.
-async fn pending_store(app: &TestApp) -> TestStore {
-    use domain::signup::{create_store, Signup, SignupInput, StartAs};
-    let email = unique_email("paying");
-    let input = SignupInput {
-        email: email.clone(),
-        password: domain::testing::TEST_PASSWORD.into(),
-        store_name: "Paying Shop".into(),
-        plan: "starter".into(),
-    };
-    let signup = Signup::parse(&app.db.db, &input).await.unwrap();
-    let (owner, tenant) = create_store(&app.db.db, &signup, StartAs::Pending).await.unwrap();
-    TestStore { tenant, owner, owner_email: email }
-}
-
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
@@ -152,7 +137,7 @@ async fn the_fixtures_are_events_of_the_pinned_api_version_and_our_check_accepts
 #[tokio::test]
 async fn a_paid_checkout_opens_the_store_once_however_often_it_is_delivered() {
     let app = webhook_app().await;
-    let store = pending_store(&app).await;
+    let store = app.db.pending_store().await;
     assert_eq!(store_state(&app, store.tenant).await, ("pending".into(), None));
     let completed = event_for("checkout.session.completed", store.tenant, now(), None);
     assert_eq!(deliver_signed(&app, &completed).await, StatusCode::OK);
@@ -173,7 +158,7 @@ async fn a_paid_checkout_opens_the_store_once_however_often_it_is_delivered() {
 #[tokio::test]
 async fn forged_stale_and_unsigned_deliveries_are_refused_and_change_nothing() {
     let app = webhook_app().await;
-    let store = pending_store(&app).await;
+    let store = app.db.pending_store().await;
     let completed = event_for("checkout.session.completed", store.tenant, now(), None);
     let forged = Webhook::generate_test_header(&completed, "whsec_someone_else", None);
     assert_eq!(deliver(&app, &completed, Some(&forged)).await, StatusCode::BAD_REQUEST);
