@@ -123,6 +123,13 @@ pub async fn start_subscription() -> Result<(), AppError> {
         let (state, scope) = crate::session::current_store().await?;
         let payments = state.payments.clone().ok_or_else(no_provider)?;
         let overview = domain::billing::overview(&state.db, &scope).await?;
+        // A second subscription would charge twice: a running one changes in the portal.
+        if !overview.needs_subscription() {
+            return Err(AppError::Invalid(
+                "This store's subscription is running. Change its plan or payment method in the billing portal."
+                    .into(),
+            ));
+        }
         let checkout = crate::payments::Checkout {
             tenant: scope.tenant_id(),
             email: scope.email(),

@@ -338,6 +338,30 @@ async fn a_paid_signup_goes_through_checkout_and_the_owner_is_signed_in_once_the
     let location = portal.headers().get("location").or(portal.headers().get("serverfnredirect"));
     let location = location.expect("a redirect to the portal").to_str().unwrap();
     assert!(location.starts_with(&format!("{}/portal/", stripe.base)), "{location}");
+
+    // A running subscription is not bought a second time.
+    let again = visitor.server_fn("start_subscription", &[]).await;
+    assert!(!again.status().is_success());
+    assert!(again.text().await.unwrap().contains("subscription is running"));
+    assert_eq!(stripe.state().await["sessions"].as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn a_store_still_waiting_for_its_payment_can_go_to_checkout_again() {
+    let stripe = StripeStandIn::start(SECRET).await;
+    let app = stripe_app(&stripe.base).await;
+    let store = app.db.pending_store().await;
+    let owner = app.visitor();
+    owner.sign_in(&store.owner_email, domain::testing::TEST_PASSWORD).await;
+    let products = owner.get("/products").await.text().await.unwrap();
+    assert!(products.contains("opens once its first payment is confirmed"), "{products}");
+    let billing = owner.get("/billing").await.text().await.unwrap();
+    assert!(billing.contains("Pay and open the store"), "{billing}");
+    let checkout = owner.server_fn("start_subscription", &[]).await;
+    let location = checkout.headers()["location"].to_str().unwrap();
+    assert!(location.starts_with(&format!("{}/pay/", stripe.base)), "{location}");
+    let state = stripe.state().await;
+    assert_eq!(state["sessions"][0]["client_reference_id"], store.tenant.to_string());
 }
 
 async fn wait_until_open(app: &TestApp, tenant: TenantId) {
