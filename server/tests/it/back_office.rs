@@ -1,8 +1,6 @@
 //! The back office through HTTP: products, customers and new orders, by forms with and without JavaScript; CSV export and import.
 
-mod common;
-
-use common::TestApp;
+use crate::common::TestApp;
 
 #[tokio::test]
 async fn a_product_is_created_from_the_form_without_javascript() {
@@ -248,7 +246,7 @@ async fn the_owner_downloads_the_stores_data_and_deletes_the_store_after_typing_
     assert_eq!(download.status(), 200);
     assert_eq!(download.headers()["content-type"], "application/zip");
     assert!(download.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
-    let files = common::unzip(&download.bytes().await.unwrap());
+    let files = crate::common::unzip(&download.bytes().await.unwrap());
     let orders = &files.iter().find(|(name, _)| name == "orders.csv").unwrap().1;
     assert_eq!(orders.lines().count(), 1 + 4);
     assert!(files.iter().any(|(name, _)| name == "manifest.json"));

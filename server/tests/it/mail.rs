@@ -2,11 +2,9 @@
 //! (a small SMTP server on loopback that keeps what it receives); when the server refuses, the
 //! inviter still gets the link.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 
-use common::TestApp;
+use crate::common::TestApp;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 

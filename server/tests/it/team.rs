@@ -1,9 +1,7 @@
 //! The team through HTTP: invitation links, joining with a new or an existing account,
 //! roles and removal, and the rule that a store keeps an owner.
 
-mod common;
-
-use common::{TestApp, Visitor};
+use crate::common::{TestApp, Visitor};
 use domain::testing::TEST_PASSWORD;
 use domain::Role;
 

@@ -1,5 +1,4 @@
 //! `TestApp`: the real server on a loopback port, over a fresh database of its own.
-#![allow(dead_code)]
 
 use domain::testing::{TestDb, TestStore, TEST_PASSWORD};
 use reqwest::redirect::Policy;

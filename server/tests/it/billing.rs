@@ -2,9 +2,7 @@
 //! signed with async-stripe's test-header helper and posted to the webhook; paid signups through
 //! the Stripe stand-in, reached by the production client with only its base URL changed.
 
-mod common;
-
-use common::{StripeStandIn, TestApp, Visitor};
+use crate::common::{StripeStandIn, TestApp, Visitor};
 use domain::testing::unique_email;
 use domain::TenantId;
 use reqwest::StatusCode;

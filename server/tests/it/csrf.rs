@@ -1,9 +1,7 @@
 //! Forged cross-site requests: a page on another site makes the visitor's browser post to
 //! this app. Every state-changing request is refused and changes nothing.
 
-mod common;
-
-use common::TestApp;
+use crate::common::TestApp;
 use domain::testing::TEST_PASSWORD;
 
 const EVIL: &str = "https://evil.example";

@@ -2,9 +2,7 @@
 //! and server function is tried against store B. Every attempt must fail or show only A.
 //! Each new tenant-facing route or server function joins this file when it is written.
 
-mod common;
-
-use common::TestApp;
+use crate::common::TestApp;
 use domain::testing::TestStore;
 
 /// Gives a store `orders` orders of 10.00 each, placed now.
@@ -364,7 +362,7 @@ async fn the_export_and_deletion_reach_only_the_sessions_store() {
 
     let tenant = b.tenant.to_string();
     let zip = visitor.get(&format!("/export.zip?tenant_id={tenant}")).await.bytes().await.unwrap();
-    let files = common::unzip(&zip);
+    let files = crate::common::unzip(&zip);
     let all: String = files.iter().map(|(_, text)| text.as_str()).collect();
     assert!(!all.contains("Bravo Goods"), "store B leaked into the export");
     let orders = &files.iter().find(|(name, _)| name == "orders.csv").unwrap().1;

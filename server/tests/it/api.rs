@@ -1,8 +1,6 @@
 //! The server through HTTP: operations endpoints, sign-in, pages.
 
-mod common;
-
-use common::TestApp;
+use crate::common::TestApp;
 use domain::testing::{TestDb, TEST_PASSWORD};
 use server::config::Settings;
 use server::startup::Application;

@@ -1,8 +1,6 @@
 //! Signing in: throttling of failed attempts, and choosing among several stores.
 
-mod common;
-
-use common::TestApp;
+use crate::common::TestApp;
 use domain::testing::TEST_PASSWORD;
 use domain::Role;
 

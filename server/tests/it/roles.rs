@@ -1,14 +1,12 @@
 //! Roles through the app's own requests: what each role of a store may do. Every server
 //! function that writes joins this file when it is written.
 
-mod common;
-
-use common::TestApp;
+use crate::common::TestApp;
 use domain::testing::{TestStore, TEST_PASSWORD};
 use domain::Role;
 
 /// A visitor signed in to `store` with `role` (the store's owner for `Role::Owner`).
-async fn member(app: &TestApp, store: &TestStore, role: Role) -> common::Visitor {
+async fn member(app: &TestApp, store: &TestStore, role: Role) -> crate::common::Visitor {
     let email = if role == Role::Owner {
         store.owner_email.clone()
     } else {

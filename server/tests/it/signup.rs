@@ -1,9 +1,7 @@
 //! Self-service signup without a payment provider (the embedded default): the landing page's
 //! plans, the form's checks, and a new store that opens at once on the free plan.
 
-mod common;
-
-use common::TestApp;
+use crate::common::TestApp;
 use domain::testing::unique_email;
 
 #[tokio::test]

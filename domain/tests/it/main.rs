@@ -1,0 +1,14 @@
+//! The data layer against a real database: one test binary, one module per area.
+
+mod billing;
+mod catalog;
+mod customers;
+mod export;
+mod figures;
+mod orders;
+mod products;
+mod rate_limits;
+mod seed;
+mod signup;
+mod team;
+mod tenancy;

@@ -1,0 +1,14 @@
+//! The server through HTTP, black-box: one test binary (linking one per file cost minutes and
+//! gigabytes), one module per area.
+
+mod api;
+mod back_office;
+mod billing;
+mod common;
+mod csrf;
+mod isolation;
+mod mail;
+mod roles;
+mod sign_in;
+mod signup;
+mod team;
