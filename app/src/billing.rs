@@ -180,10 +180,14 @@ pub struct StoreNotice {
 pub async fn get_store_notice() -> Result<Option<StoreNotice>, AppError> {
     let scope = match crate::session::current_store().await {
         Ok((_, scope)) => scope,
-        // Public pages and signed-out visitors: nothing to say.
-        Err(AppError::SignedOut) => return Ok(None),
+        // Public pages, signed-out visitors and staff outside a support session: nothing to say.
+        Err(AppError::SignedOut | AppError::SupportSessionEnded) => return Ok(None),
         Err(error) => return Err(error),
     };
+    if scope.support_session().is_some() {
+        // Staff read the store as support, whatever its billing: the support banner says so.
+        return Ok(None);
+    }
     let access: StoreAccess = scope.access().into();
     Ok((access != StoreAccess::Full)
         .then(|| StoreNotice { access, can_manage_billing: scope.may(domain::Permission::ManageBilling) }))

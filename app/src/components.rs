@@ -47,6 +47,37 @@ pub fn TopBar(#[prop(optional, into)] store_name: Option<String>) -> impl IntoVi
     }
 }
 
+/// On every page while staff are in a support session: whose store, why, until when, and the
+/// way out. Rendered once above the routes, read again on every navigation.
+#[component]
+pub fn SupportBanner() -> impl IntoView {
+    use crate::admin::{get_support_notice, EndSupportSession};
+
+    let location = leptos_router::hooks::use_location();
+    let notice = Resource::new(move || location.pathname.get(), |_| get_support_notice());
+    let end = ServerAction::<EndSupportSession>::new();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let notice = notice.await.ok().flatten();
+                notice.map(|notice| view! {
+                    <div role="status" data-testid="support-banner" class="border-b border-violet-300 bg-violet-100 px-4 py-2 text-sm text-violet-950">
+                        <div class="mx-auto flex max-w-5xl flex-wrap items-center gap-x-3 gap-y-1">
+                            <span class="font-semibold">{format!("Support session in {}", notice.store_name)}</span>
+                            <span>{format!("Read-only, ends at {}. Reason: {}", notice.ends_at, notice.reason)}</span>
+                            <ActionForm action=end attr:class="inline">
+                                <button type="submit" class="font-medium underline focus:outline-none focus:ring-2 focus:ring-violet-600">
+                                    "End the support session"
+                                </button>
+                            </ActionForm>
+                        </div>
+                    </div>
+                })
+            })}
+        </Suspense>
+    }
+}
+
 /// On every page of a store that is not fully open: why, and the way to put it right. Rendered
 /// once above the routes (its data is not part of any page's), and read again on every navigation.
 #[component]
@@ -164,6 +195,7 @@ pub fn problem_page(error: AppError, title: &'static str) -> AnyView {
             // A closed store opens only its billing page: the way back leads there.
             let (href, way_back) = match error {
                 AppError::Suspended => ("/billing", "Go to Billing"),
+                AppError::SupportSessionEnded => ("/admin/stores", "Back to the admin panel"),
                 _ => ("/", "Back to the overview"),
             };
             view! {

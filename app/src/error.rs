@@ -22,6 +22,11 @@ pub enum AppError {
     ReadOnly,
     #[error("This store is closed until its subscription is in order. Its data is kept; an owner or admin can put it right on the Billing page.")]
     Suspended,
+    /// A store member (or anyone not staff) asked for the admin panel.
+    #[error("This page is for the platform's staff.")]
+    NotStaff,
+    #[error("Your support session has ended. Open a new one from the store's page in the admin panel.")]
+    SupportSessionEnded,
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Unavailable,
     #[error("We could not reach the server. Check your connection and try again.")]

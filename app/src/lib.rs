@@ -1,6 +1,7 @@
 //! The storefront's pages and server functions, rendered on the server and hydrated in the
 //! browser. Server functions stay thin: who is asking, which store, then one call into `domain`.
 
+pub mod admin;
 pub mod billing;
 #[cfg(feature = "ssr")]
 pub mod client_address;
@@ -32,6 +33,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
+use crate::pages::admin::{AdminOverviewPage, AdminStorePage, AdminStoresPage};
 use crate::pages::billing::BillingPage;
 use crate::pages::choose_store::ChooseStorePage;
 use crate::pages::customers::{CustomerFormPage, CustomersPage};
@@ -71,8 +73,12 @@ pub fn App() -> impl IntoView {
         <Router>
             // Pages render completely before they are sent (SsrMode::Async) so that they work
             // without JavaScript; hydration then takes over navigation.
+            <components::SupportBanner/>
             <components::BillingBanner/>
             <Routes fallback=NotFound>
+                <Route path=StaticSegment("admin") view=AdminOverviewPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("admin"), StaticSegment("stores")) view=AdminStoresPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("admin"), StaticSegment("stores"), ParamSegment("id")) view=AdminStorePage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("auth"), StaticSegment("login")) view=SignInPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("auth"), StaticSegment("choose-store")) view=ChooseStorePage ssr=SsrMode::Async/>

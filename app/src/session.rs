@@ -8,6 +8,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use domain::staff::Staff;
 use domain::{AccountId, TenantId, TenantScope};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
@@ -17,32 +18,90 @@ use crate::state::AppState;
 
 const SIGNED_IN: &str = "signed_in";
 const CHOOSING_STORE: &str = "choosing_store";
+const STAFF: &str = "staff";
+const SUPPORT_SESSION: &str = "support_session";
 
 /// Who is signed in, to which store, and since when.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedIn {
     pub account_id: AccountId,
     pub tenant_id: TenantId,
-    /// When the person last proved who they are (unix seconds). Switching stores keeps it:
-    /// a session ends this long after signing in, however busy it is.
-    pub authenticated_at: i64,
+    #[serde(flatten)]
+    pub since: Authenticated,
+}
+
+/// When a person last proved who they are, in unix milliseconds (fine enough that sessions
+/// revoked a moment ago are told apart from ones begun a moment later). Switching stores keeps
+/// it: a session ends this long after signing in, however busy it is. Sessions written before
+/// it existed read as 0: long expired.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Authenticated {
+    #[serde(default)]
+    pub authenticated_at_ms: i64,
+}
+
+impl Authenticated {
+    pub fn now() -> Authenticated {
+        Authenticated { authenticated_at_ms: chrono::Utc::now().timestamp_millis() }
+    }
+
+    pub fn at(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::from_timestamp_millis(self.authenticated_at_ms).unwrap_or_default()
+    }
+
+    /// Whether the session has outlived `max_age` since authenticating, at `now_ms`.
+    pub fn is_expired(&self, now_ms: i64, max_age: std::time::Duration) -> bool {
+        now_ms.saturating_sub(self.authenticated_at_ms)
+            >= i64::try_from(max_age.as_millis()).unwrap_or(i64::MAX)
+    }
 }
 
 impl SignedIn {
     /// Just authenticated.
     pub fn now(account_id: AccountId, tenant_id: TenantId) -> SignedIn {
-        SignedIn { account_id, tenant_id, authenticated_at: chrono::Utc::now().timestamp() }
+        SignedIn { account_id, tenant_id, since: Authenticated::now() }
     }
+}
 
-    /// Whether the session has outlived `max_age` since authenticating, at `now` (unix seconds).
-    pub fn is_expired(&self, now: i64, max_age: std::time::Duration) -> bool {
-        now.saturating_sub(self.authenticated_at) >= i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX)
-    }
+/// A member of the platform's staff signed in to the admin panel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffSignedIn {
+    pub account_id: AccountId,
+    #[serde(flatten)]
+    pub since: Authenticated,
+}
+
+/// Starts a staff session under a new id: the admin panel, and no store.
+pub async fn sign_in_staff(
+    session: &Session,
+    account: AccountId,
+) -> Result<(), tower_sessions::session::Error> {
+    session.cycle_id().await?;
+    session.remove::<SignedIn>(SIGNED_IN).await?;
+    session.remove::<AccountId>(CHOOSING_STORE).await?;
+    session.insert(STAFF, StaffSignedIn { account_id: account, since: Authenticated::now() }).await
+}
+
+/// Remembers the staff member's open support session: store pages then show that store.
+pub async fn enter_support_session(session: &Session, id: i64) -> Result<(), tower_sessions::session::Error> {
+    session.insert(SUPPORT_SESSION, id).await
+}
+
+/// Forgets the support session (it ended): store pages are out of reach again.
+pub async fn leave_support_session(session: &Session) -> Result<Option<i64>, tower_sessions::session::Error> {
+    session.remove(SUPPORT_SESSION).await
+}
+
+/// The support session the staff member is in, if any (not checked against the database).
+pub async fn current_support_session(session: &Session) -> Option<i64> {
+    session.get::<i64>(SUPPORT_SESSION).await.ok().flatten()
 }
 
 /// Starts a signed-in session under a new id (the old id may have been seen by someone else).
 pub async fn sign_in(session: &Session, signed_in: SignedIn) -> Result<(), tower_sessions::session::Error> {
     session.cycle_id().await?;
+    session.remove::<StaffSignedIn>(STAFF).await?;
+    session.remove::<i64>(SUPPORT_SESSION).await?;
     session.insert(SIGNED_IN, signed_in).await
 }
 
@@ -100,23 +159,28 @@ pub async fn sign_out(session: &Session) -> Result<(), tower_sessions::session::
     session.flush().await
 }
 
-/// The checked scope of the signed-in member's store, as an axum extractor.
+/// The checked scope of the signed-in member's store (or of staff's open support session), as
+/// an axum extractor.
 pub struct CurrentStore(pub TenantScope);
 
 #[derive(Debug)]
 pub enum ScopeRejection {
     SignedOut,
+    /// Signed in, but not as someone this needs (a store member where staff is needed).
+    Forbidden,
+    /// Staff whose support session ended or expired.
+    SupportSessionEnded,
     Unavailable,
 }
 
 impl IntoResponse for ScopeRejection {
     fn into_response(self) -> Response {
-        match self {
-            ScopeRejection::SignedOut => {
-                (StatusCode::UNAUTHORIZED, "Please sign in to continue.").into_response()
-            }
-            ScopeRejection::Unavailable => StatusCode::SERVICE_UNAVAILABLE.into_response(),
-        }
+        let status = match self {
+            ScopeRejection::SignedOut | ScopeRejection::SupportSessionEnded => StatusCode::UNAUTHORIZED,
+            ScopeRejection::Forbidden => StatusCode::FORBIDDEN,
+            ScopeRejection::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        (status, AppError::from(self).to_string()).into_response()
     }
 }
 
@@ -124,9 +188,28 @@ impl From<ScopeRejection> for AppError {
     fn from(rejection: ScopeRejection) -> Self {
         match rejection {
             ScopeRejection::SignedOut => AppError::SignedOut,
+            ScopeRejection::Forbidden => AppError::NotStaff,
+            ScopeRejection::SupportSessionEnded => AppError::SupportSessionEnded,
             ScopeRejection::Unavailable => AppError::Unavailable,
         }
     }
+}
+
+fn session_of(parts: &Parts) -> Result<Session, ScopeRejection> {
+    parts.extensions.get::<Session>().cloned().ok_or_else(|| {
+        tracing::error!("the session layer is missing");
+        ScopeRejection::Unavailable
+    })
+}
+
+async fn read<T: serde::de::DeserializeOwned>(
+    session: &Session,
+    key: &str,
+) -> Result<Option<T>, ScopeRejection> {
+    session.get(key).await.map_err(|error| {
+        tracing::error!(%error, "could not read the session");
+        ScopeRejection::Unavailable
+    })
 }
 
 impl FromRequestParts<AppState> for CurrentStore {
@@ -137,16 +220,10 @@ impl FromRequestParts<AppState> for CurrentStore {
         state: &AppState,
     ) -> impl std::future::Future<Output = Result<Self, Self::Rejection>> + Send {
         // Owned values only: the future must be `Send` for every lifetime of the request.
-        let session = parts.extensions.get::<Session>().cloned();
+        let session = session_of(parts);
         let db = state.db.clone();
         let max_age = state.session_max_age;
-        async move {
-            let Some(session) = session else {
-                tracing::error!("the session layer is missing");
-                return Err(ScopeRejection::Unavailable);
-            };
-            resolve_scope(session, db, max_age).await.map(CurrentStore)
-        }
+        async move { resolve_scope(session?, db, max_age).await.map(CurrentStore) }
     }
 }
 
@@ -155,28 +232,100 @@ async fn resolve_scope(
     db: domain::Db,
     max_age: std::time::Duration,
 ) -> Result<TenantScope, ScopeRejection> {
-    let signed_in: SignedIn = match session.get(SIGNED_IN).await {
-        Ok(Some(signed_in)) => signed_in,
-        Ok(None) => return Err(ScopeRejection::SignedOut),
-        Err(error) => {
-            tracing::error!(%error, "could not read the session");
-            return Err(ScopeRejection::Unavailable);
-        }
+    let Some(signed_in) = read::<SignedIn>(&session, SIGNED_IN).await? else {
+        return support_scope(session, db, max_age).await;
     };
-    if signed_in.is_expired(chrono::Utc::now().timestamp(), max_age) {
+    if signed_in.since.is_expired(chrono::Utc::now().timestamp_millis(), max_age) {
         tracing::info!(account = %signed_in.account_id, "session reached its absolute expiry: signing out");
         let _ = session.flush().await;
         return Err(ScopeRejection::SignedOut);
     }
-    match TenantScope::for_member(&db, signed_in.account_id, signed_in.tenant_id).await {
+    let scope =
+        TenantScope::for_session(&db, signed_in.account_id, signed_in.tenant_id, signed_in.since.at()).await;
+    match scope {
         Ok(scope) => Ok(scope),
         Err(domain::Error::NotFound) => {
-            tracing::info!(account = %signed_in.account_id, tenant = %signed_in.tenant_id, "membership gone: signing out");
+            tracing::info!(account = %signed_in.account_id, tenant = %signed_in.tenant_id, "membership gone or sessions revoked: signing out");
             let _ = session.flush().await;
             Err(ScopeRejection::SignedOut)
         }
         Err(error) => {
             tracing::error!(%error, "could not check the membership");
+            Err(ScopeRejection::Unavailable)
+        }
+    }
+}
+
+/// A store scope for staff: only inside an open support session.
+async fn support_scope(
+    session: Session,
+    db: domain::Db,
+    max_age: std::time::Duration,
+) -> Result<TenantScope, ScopeRejection> {
+    let Some(support_session) = read::<i64>(&session, SUPPORT_SESSION).await? else {
+        return Err(ScopeRejection::SignedOut);
+    };
+    let staff = resolve_staff(&session, &db, max_age).await?;
+    match TenantScope::for_support(&db, &staff, support_session).await {
+        Ok(scope) => Ok(scope),
+        Err(domain::Error::NotFound) => {
+            tracing::info!(staff = %staff.account_id(), support_session, "support session over");
+            let _ = session.remove::<i64>(SUPPORT_SESSION).await;
+            Err(ScopeRejection::SupportSessionEnded)
+        }
+        Err(error) => {
+            tracing::error!(%error, "could not check the support session");
+            Err(ScopeRejection::Unavailable)
+        }
+    }
+}
+
+/// The checked staff member signed in to the admin panel, as an axum extractor. Store members
+/// are refused: no store role reaches the panel.
+pub struct CurrentStaff(pub Staff);
+
+impl FromRequestParts<AppState> for CurrentStaff {
+    type Rejection = ScopeRejection;
+
+    fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> impl std::future::Future<Output = Result<Self, Self::Rejection>> + Send {
+        let session = session_of(parts);
+        let db = state.db.clone();
+        let max_age = state.session_max_age;
+        async move { resolve_staff(&session?, &db, max_age).await.map(CurrentStaff) }
+    }
+}
+
+async fn resolve_staff(
+    session: &Session,
+    db: &domain::Db,
+    max_age: std::time::Duration,
+) -> Result<Staff, ScopeRejection> {
+    let Some(signed_in) = read::<StaffSignedIn>(session, STAFF).await? else {
+        return match read::<SignedIn>(session, SIGNED_IN).await? {
+            Some(member) => {
+                tracing::warn!(account = %member.account_id, "a store member tried the admin panel");
+                Err(ScopeRejection::Forbidden)
+            }
+            None => Err(ScopeRejection::SignedOut),
+        };
+    };
+    if signed_in.since.is_expired(chrono::Utc::now().timestamp_millis(), max_age) {
+        tracing::info!(account = %signed_in.account_id, "staff session reached its absolute expiry: signing out");
+        let _ = session.flush().await;
+        return Err(ScopeRejection::SignedOut);
+    }
+    match Staff::for_account(db, signed_in.account_id, signed_in.since.at()).await {
+        Ok(staff) => Ok(staff),
+        Err(domain::Error::NotFound) => {
+            tracing::info!(account = %signed_in.account_id, "no longer staff, or sessions revoked: signing out");
+            let _ = session.flush().await;
+            Err(ScopeRejection::SignedOut)
+        }
+        Err(error) => {
+            tracing::error!(%error, "could not check the staff member");
             Err(ScopeRejection::Unavailable)
         }
     }
@@ -209,6 +358,14 @@ pub async fn current_store() -> Result<(AppState, TenantScope), AppError> {
     Ok((state, scope))
 }
 
+/// For the admin panel's server functions: the application state and the checked staff member.
+pub async fn current_staff() -> Result<(AppState, Staff), AppError> {
+    let state = leptos::prelude::use_context::<AppState>().ok_or(AppError::Unavailable)?;
+    let mut parts = leptos::prelude::use_context::<Parts>().ok_or(AppError::Unavailable)?;
+    let CurrentStaff(staff) = CurrentStaff::from_request_parts(&mut parts, &state).await?;
+    Ok((state, staff))
+}
+
 /// Boxes a domain future as `Send`. Server functions must be `Send` for every lifetime, which
 /// the compiler cannot prove through sqlx's executor bounds inside an opaque future (a known
 /// rustc limitation); checking it here, where the lifetimes are concrete, works.
@@ -225,12 +382,19 @@ mod tests {
 
     #[test]
     fn a_session_expires_a_fixed_time_after_signing_in() {
-        let signed_in =
-            SignedIn { account_id: AccountId::new(1), tenant_id: TenantId::new(2), authenticated_at: 1_000 };
+        let since = Authenticated { authenticated_at_ms: 1_000_000 };
         let day = Duration::from_secs(86_400);
-        assert!(!signed_in.is_expired(1_000, day));
-        assert!(!signed_in.is_expired(1_000 + 86_399, day));
-        assert!(signed_in.is_expired(1_000 + 86_400, day));
-        assert!(signed_in.is_expired(i64::MAX, day));
+        assert!(!since.is_expired(1_000_000, day));
+        assert!(!since.is_expired(1_000_000 + 86_399_999, day));
+        assert!(since.is_expired(1_000_000 + 86_400_000, day));
+        assert!(since.is_expired(i64::MAX, day));
+    }
+
+    #[test]
+    fn sessions_written_before_milliseconds_read_as_long_expired() {
+        let old: SignedIn =
+            serde_json::from_str(r#"{"account_id":1,"tenant_id":2,"authenticated_at":1700000000}"#)
+                .expect("an old session reads");
+        assert!(old.since.is_expired(chrono::Utc::now().timestamp_millis(), Duration::from_secs(86_400)));
     }
 }

@@ -31,10 +31,12 @@ pub enum Action {
     MemberRemoved,
     StoreExported,
     StoreCreated,
+    SupportSessionStarted,
+    SupportSessionEnded,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 19] = [
         Action::ProductCreated,
         Action::ProductUpdated,
         Action::ProductArchived,
@@ -52,6 +54,8 @@ impl Action {
         Action::MemberRemoved,
         Action::StoreExported,
         Action::StoreCreated,
+        Action::SupportSessionStarted,
+        Action::SupportSessionEnded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -73,6 +77,8 @@ impl Action {
             Action::MemberRemoved => "member.removed",
             Action::StoreExported => "store.exported",
             Action::StoreCreated => "store.created",
+            Action::SupportSessionStarted => "support_session.started",
+            Action::SupportSessionEnded => "support_session.ended",
         }
     }
 

@@ -6,6 +6,7 @@
 //! the control-plane tables through explicit functions of its own.
 
 pub mod accounts;
+pub mod admin;
 pub mod audit;
 pub mod billing;
 pub mod customers;
@@ -17,11 +18,14 @@ pub mod figures;
 pub mod orders;
 pub mod paging;
 pub mod password;
+pub mod platform_audit;
 pub mod products;
 pub mod rate_limits;
 pub mod seed;
 pub mod settings;
 pub mod signup;
+pub mod staff;
+pub mod support;
 pub mod team;
 pub mod tenancy;
 #[cfg(feature = "testing")]

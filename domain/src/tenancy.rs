@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{Executor, PgConnection, PgPool, Postgres, Transaction};
 
 use crate::billing::Access;
+use crate::staff::Staff;
 use crate::{Db, Error};
 
 macro_rules! id_type {
@@ -138,26 +139,63 @@ pub struct TenantScope {
     email: String,
     /// What the store's billing state allows, read with the membership.
     access: Access,
+    /// Set when this is staff reading the store in a support session, not a member.
+    support_session: Option<i64>,
 }
 
 impl TenantScope {
     /// The scope of `account` in `tenant`, or [`Error::NotFound`] when the account is not a
     /// member (the same answer as for a store that does not exist).
     pub async fn for_member(db: &Db, account: AccountId, tenant: TenantId) -> Result<TenantScope, Error> {
+        TenantScope::for_session(db, account, tenant, chrono::Utc::now()).await
+    }
+
+    /// The scope of a session that signed in at `signed_in_at`: as [`TenantScope::for_member`],
+    /// and [`Error::NotFound`] too when staff revoked the account's sessions after that.
+    pub async fn for_session(
+        db: &Db,
+        account: AccountId,
+        tenant: TenantId,
+        signed_in_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<TenantScope, Error> {
         let member: Option<(String, String, String, Option<String>)> = sqlx::query_as(
             "SELECT m.role, a.email, t.status, t.billing_status FROM memberships m
              JOIN accounts a ON a.id = m.account_id
              JOIN tenants t ON t.id = m.tenant_id
-             WHERE m.tenant_id = $1 AND m.account_id = $2",
+             WHERE m.tenant_id = $1 AND m.account_id = $2
+               AND (a.sessions_valid_from IS NULL OR a.sessions_valid_from <= $3)",
         )
         .bind(tenant)
         .bind(account)
+        .bind(signed_in_at)
         .fetch_optional(db.pool())
         .await?;
         let (role, email, status, billing_status) = member.ok_or(Error::NotFound)?;
         let role = Role::parse(&role).ok_or(Error::NotFound)?;
         let access = Access::of(&status, billing_status.as_deref());
-        Ok(TenantScope { tenant_id: tenant, account_id: account, role, email, access })
+        Ok(TenantScope { tenant_id: tenant, account_id: account, role, email, access, support_session: None })
+    }
+
+    /// The scope of a staff member's open support session: reading the store's business data
+    /// as a viewer, in read-only transactions, whatever the store's own state; [`Error::NotFound`]
+    /// once the session ended or expired.
+    pub async fn for_support(db: &Db, staff: &Staff, support_session: i64) -> Result<TenantScope, Error> {
+        let tenant: Option<TenantId> = sqlx::query_scalar(
+            "SELECT tenant_id FROM support_sessions
+             WHERE id = $1 AND staff_account_id = $2 AND ended_at IS NULL AND expires_at > now()",
+        )
+        .bind(support_session)
+        .bind(staff.account_id())
+        .fetch_optional(db.pool())
+        .await?;
+        Ok(TenantScope {
+            tenant_id: tenant.ok_or(Error::NotFound)?,
+            account_id: staff.account_id(),
+            role: Role::Viewer,
+            email: crate::support::actor_name(staff),
+            access: Access::ReadOnly,
+            support_session: Some(support_session),
+        })
     }
 
     pub fn tenant_id(&self) -> TenantId {
@@ -178,6 +216,11 @@ impl TenantScope {
 
     pub fn access(&self) -> Access {
         self.access
+    }
+
+    /// The support session this scope reads the store in, when it is staff's.
+    pub fn support_session(&self) -> Option<i64> {
+        self.support_session
     }
 
     /// Refuses what the member's role, or the store's billing state, does not allow.

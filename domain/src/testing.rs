@@ -151,6 +151,23 @@ impl TestDb {
             .expect("insert membership");
     }
 
+    /// A new staff member with `role`, signing in with [`TEST_PASSWORD`], and their checked proof.
+    pub async fn staff(&self, role: crate::staff::StaffRole) -> (crate::staff::Staff, String) {
+        use crate::accounts::{Email, NewPassword};
+        let email = unique_email(&format!("staff-{role}"));
+        let parsed = Email::parse(&email).expect("a valid email");
+        let password = NewPassword::parse(TEST_PASSWORD, &parsed).expect("a valid password");
+        crate::staff::create(&self.owner, &parsed, role, Some(&password)).await.expect("create staff");
+        let account: AccountId = sqlx::query_scalar("SELECT id FROM accounts WHERE email = $1")
+            .bind(&email)
+            .fetch_one(&self.owner)
+            .await
+            .expect("the staff account");
+        let staff =
+            crate::staff::Staff::for_account(&self.db, account, chrono::Utc::now()).await.expect("staff");
+        (staff, email)
+    }
+
     /// A store signed up for the Starter plan through `signup`, waiting for its first payment.
     pub async fn pending_store(&self) -> TestStore {
         use crate::signup::{create_store, Signup, SignupInput, StartAs};

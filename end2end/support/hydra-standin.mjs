@@ -92,7 +92,7 @@ export async function startHydraStandIn({ appBase, publicPort, adminPort, client
       userinfo: '/userinfo',
       end_session: '/oauth2/sessions/logout',
     },
-    claims: { openid: ['sub', 'tenant_id', 'role'] },
+    claims: { openid: ['sub', 'tenant_id', 'role', 'staff_role'] },
     conformIdTokenClaims: false,
     findAccount: (ctx, sub) => ({ accountId: sub, claims: () => ({ sub, ...(idTokenClaims.get(sub) ?? {}) }) }),
     interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}`, policy },

@@ -4,7 +4,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
+use domain::accounts::{Email, NewPassword};
 use domain::seed::{Preset, SeedRequest};
+use domain::staff::{StaffCreated, StaffRole};
 
 use crate::config::Settings;
 use crate::database::Database;
@@ -26,6 +28,21 @@ enum Command {
     Migrate,
     /// Seed the demo store, or with --preset the benchmark workload (shared/bench/WORKLOAD.md).
     Seed(SeedArgs),
+    /// Manage the platform's staff (the admin panel's users).
+    #[command(subcommand)]
+    Staff(StaffCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum StaffCommand {
+    /// Make an email staff: a new account (password from STAFF_PASSWORD), or an existing
+    /// account that belongs to no store (it keeps its password). Run again to change the role.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = ["support", "admin"])]
+        role: String,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -58,7 +75,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed(args) => seed(&settings, args).await,
+        Command::Staff(StaffCommand::Create { email, role }) => create_staff(&settings, &email, &role).await,
     }
+}
+
+async fn create_staff(settings: &Settings, email: &str, role: &str) -> anyhow::Result<()> {
+    let email = Email::parse(email)?;
+    let Some(role) = StaffRole::parse(role) else { bail!("the role is support or admin") };
+    let password = match std::env::var("STAFF_PASSWORD") {
+        Ok(password) => Some(
+            NewPassword::parse(&password, &email)
+                .map_err(|problem| anyhow::anyhow!("STAFF_PASSWORD: {problem}"))?,
+        ),
+        Err(_) => None,
+    };
+    let database = Database::open(settings).await?;
+    let result = async {
+        database.migrate().await?;
+        let created = domain::staff::create(&database.owner, &email, role, password.as_ref()).await?;
+        let what = match created {
+            StaffCreated::NewAccount => "created the account",
+            StaffCreated::ExistingAccount => "the existing account (its password unchanged)",
+        };
+        println!("{} is staff ({role}): {what}", email.as_str());
+        anyhow::Ok(())
+    }
+    .await;
+    database.close().await;
+    result
 }
 
 async fn seed(settings: &Settings, args: SeedArgs) -> anyhow::Result<()> {

@@ -26,11 +26,13 @@ pub struct LoginRequest {
     pub requested_scope: Vec<String>,
 }
 
-/// What our login page puts in `context` and the consent page copies into the ID token.
+/// What our login page puts in `context` and the consent page copies into the ID token: the
+/// store chosen at sign-in, or the admin panel for staff (who belong to no store).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoreContext {
-    pub tenant_id: i64,
-    pub role: String,
+#[serde(untagged)]
+pub enum SignInContext {
+    Store { tenant_id: i64, role: String },
+    Staff { staff_role: String },
 }
 
 /// `acceptOAuth2LoginRequest`.
@@ -40,7 +42,7 @@ pub struct AcceptLogin {
     pub remember: bool,
     /// Seconds; 0 keeps the login for the browser session.
     pub remember_for: i64,
-    pub context: StoreContext,
+    pub context: SignInContext,
 }
 
 /// `oAuth2ConsentRequest`.
@@ -59,7 +61,7 @@ pub struct ConsentRequest {
     pub requested_access_token_audience: Vec<String>,
     /// The `context` our login page accepted with.
     #[serde(default)]
-    pub context: Option<StoreContext>,
+    pub context: Option<SignInContext>,
 }
 
 /// `acceptOAuth2ConsentRequest`.
@@ -75,7 +77,7 @@ pub struct AcceptConsent {
 /// `acceptOAuth2ConsentRequestSession`: `id_token` keys land at the top of the ID token.
 #[derive(Clone, Debug, Serialize)]
 pub struct ConsentSession {
-    pub id_token: StoreContext,
+    pub id_token: SignInContext,
 }
 
 /// `rejectOAuth2Request`.

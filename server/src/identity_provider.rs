@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
 
 use crate::config::HydraSettings;
-use crate::hydra::HydraAdmin;
+use crate::hydra::{HydraAdmin, SignInContext};
 
 type DiscoveredClient = CoreClient<
     EndpointSet,
@@ -26,17 +26,11 @@ type DiscoveredClient = CoreClient<
     EndpointMaybeSet,
 >;
 
-/// The claims our consent page adds to the ID token: the store chosen at sign-in.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoreClaims {
-    pub tenant_id: i64,
-    pub role: String,
-}
-
-impl AdditionalClaims for StoreClaims {}
+/// The claims our consent page adds to the ID token: the sign-in's context.
+impl AdditionalClaims for SignInContext {}
 
 type StoreIdToken =
-    IdToken<StoreClaims, CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm>;
+    IdToken<SignInContext, CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm>;
 
 /// What the browser's session keeps between `/login` and `/auth/callback`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -46,11 +40,19 @@ pub struct PendingAuthorization {
     pkce_verifier: String,
 }
 
-/// A verified sign-in: who, and into which store.
+/// Where a verified sign-in goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignedInTo {
+    Store(TenantId),
+    /// The admin panel.
+    Staff,
+}
+
+/// A verified sign-in: who, and into which store (or the admin panel).
 #[derive(Clone, Debug)]
 pub struct VerifiedSignIn {
     pub account: AccountId,
-    pub tenant: TenantId,
+    pub into: SignedInTo,
     /// Kept for logout (`id_token_hint`).
     pub id_token: String,
 }
@@ -169,8 +171,11 @@ impl IdentityProvider {
             .parse::<i64>()
             .map(AccountId::new)
             .map_err(|_| SignInError::InvalidToken("the subject is not an account id".into()))?;
-        let tenant = TenantId::new(claims.additional_claims().tenant_id);
-        Ok(VerifiedSignIn { account, tenant, id_token: raw })
+        let into = match claims.additional_claims() {
+            SignInContext::Store { tenant_id, .. } => SignedInTo::Store(TenantId::new(*tenant_id)),
+            SignInContext::Staff { .. } => SignedInTo::Staff,
+        };
+        Ok(VerifiedSignIn { account, into, id_token: raw })
     }
 
     /// RP-initiated logout at the provider, back to our home page afterwards.

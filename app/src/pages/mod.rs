@@ -1,3 +1,4 @@
+pub mod admin;
 pub mod billing;
 pub mod choose_store;
 pub mod customers;

@@ -1,5 +1,6 @@
 //! The data layer against a real database: one test binary, one module per area.
 
+mod admin;
 mod billing;
 mod catalog;
 mod customers;

@@ -5,19 +5,20 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use app::session::{sign_in_to_store, sign_out};
+use app::session::{sign_in_staff, sign_in_to_store, sign_out};
 use app::state::AppState;
 use axum::body::Body;
 use axum::extract::{Query, Request, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
+use domain::staff::Staff;
 use domain::{AccountId, Role, TenantId, TenantScope};
 use serde::Deserialize;
 use tower_sessions::session::Error as SessionError;
 use tower_sessions::Session;
 
-use crate::hydra::{AcceptConsent, AcceptLogin, ConsentSession, HydraError, Reject, StoreContext};
-use crate::identity_provider::{IdentityProvider, PendingAuthorization};
+use crate::hydra::{AcceptConsent, AcceptLogin, ConsentSession, HydraError, Reject, SignInContext};
+use crate::identity_provider::{IdentityProvider, PendingAuthorization, SignedInTo};
 
 const PENDING_AUTHORIZATION: &str = "pending_authorization";
 const LOGIN_CHALLENGE: &str = "login_challenge";
@@ -74,23 +75,22 @@ pub async fn id_token(session: &Session) -> Option<String> {
     session.get(ID_TOKEN).await.ok().flatten()
 }
 
-/// Accepts Hydra's login request for `account` in `tenant`, and sends the browser on.
+/// Hydra's login context for a member entering `tenant` with `role`.
+pub fn store_context(tenant: TenantId, role: Role) -> SignInContext {
+    SignInContext::Store { tenant_id: tenant.get(), role: role.as_str().to_owned() }
+}
+
+/// Accepts Hydra's login request for `account` into `context`, and sends the browser on.
 pub async fn accept_login(
     provider: &IdentityProvider,
     challenge: &str,
     account: AccountId,
-    tenant: TenantId,
-    role: Role,
+    context: SignInContext,
 ) -> Response {
-    let accept = AcceptLogin {
-        subject: account.to_string(),
-        remember: true,
-        remember_for: 0,
-        context: StoreContext { tenant_id: tenant.get(), role: role.as_str().to_owned() },
-    };
+    let accept = AcceptLogin { subject: account.to_string(), remember: true, remember_for: 0, context };
     match provider.admin.accept_login(challenge, &accept).await {
         Ok(redirect_to) => {
-            tracing::info!(account = %account, tenant = %tenant, "accepted Hydra's login request");
+            tracing::info!(account = %account, context = ?accept.context, "accepted Hydra's login request");
             Redirect::to(&redirect_to).into_response()
         }
         Err(error) => hydra_failed(error),
@@ -132,10 +132,23 @@ pub async fn login_page(
         tracing::error!(subject = %login.subject, "Hydra remembered a subject that is not an account id");
         return sign_in_failed("unavailable");
     };
+    match domain::staff::staff_role(&state.db, account).await {
+        Ok(Some(role)) => {
+            let context = SignInContext::Staff { staff_role: role.as_str().to_owned() };
+            return accept_login(&provider, &challenge, account, context).await;
+        }
+        Ok(None) => {}
+        Err(error) => {
+            tracing::error!(%error, "could not check for staff");
+            return sign_in_failed("unavailable");
+        }
+    }
     match domain::accounts::memberships(&state.db, account).await {
         Ok(stores) => match stores.as_slice() {
             [] => sign_in_failed("no-store"),
-            [only] => accept_login(&provider, &challenge, account, only.tenant_id, only.role).await,
+            [only] => {
+                accept_login(&provider, &challenge, account, store_context(only.tenant_id, only.role)).await
+            }
             _ => {
                 let kept = app::session::begin_store_choice(&session, account).await;
                 match kept.and(remember_login_challenge(&session, &challenge).await) {
@@ -252,17 +265,30 @@ pub async fn callback(
             return sign_in_failed("expired");
         }
     };
-    if let Err(error) = TenantScope::for_member(&state.db, verified.account, verified.tenant).await {
-        tracing::warn!(%error, account = %verified.account, tenant = %verified.tenant, "signed in to a store without membership");
-        return sign_in_failed("no-store");
-    }
-    let started = sign_in_to_store(&session, verified.account, verified.tenant).await;
+    let account = verified.account;
+    // The claims say where the person chose to go; the database says whether they still may.
+    let (started, landing) = match verified.into {
+        SignedInTo::Store(tenant) => {
+            if let Err(error) = TenantScope::for_member(&state.db, account, tenant).await {
+                tracing::warn!(%error, %account, %tenant, "signed in to a store without membership");
+                return sign_in_failed("no-store");
+            }
+            (sign_in_to_store(&session, account, tenant).await, "/")
+        }
+        SignedInTo::Staff => {
+            if let Err(error) = Staff::for_account(&state.db, account, chrono::Utc::now()).await {
+                tracing::warn!(%error, %account, "signed in as staff without being staff");
+                return sign_in_failed("no-store");
+            }
+            (sign_in_staff(&session, account).await, "/admin")
+        }
+    };
     if let Err(error) = started.and(session.insert(ID_TOKEN, &verified.id_token).await) {
         tracing::error!(%error, "could not start the session");
         return sign_in_failed("unavailable");
     }
-    tracing::info!(account = %verified.account, tenant = %verified.tenant, "signed in through Hydra");
-    Redirect::to("/").into_response()
+    tracing::info!(%account, into = ?verified.into, "signed in through Hydra");
+    Redirect::to(landing).into_response()
 }
 
 #[derive(Deserialize)]

@@ -2,18 +2,20 @@
 //! this server checks the password and starts the session itself.
 
 use app::session::{
-    account_choosing_store, begin_store_choice, enter_chosen_store, sign_in_to_store, sign_out,
+    account_choosing_store, begin_store_choice, enter_chosen_store, sign_in_staff, sign_in_to_store, sign_out,
 };
 use app::state::AppState;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use domain::accounts;
-use domain::{TenantId, TenantScope};
+use domain::staff::{self, StaffRole};
+use domain::{AccountId, TenantId, TenantScope};
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{back_to_form, check_password, hydra, Failure, SignInMode};
+use crate::hydra::SignInContext;
 use app::client_address::ClientAddress;
 
 /// `GET /login`: starts signing in: our own sign-in page, or the authorization flow at Hydra.
@@ -51,6 +53,15 @@ pub async fn submit_sign_in(
         Ok(account) => account,
         Err(failure) => return back(failure),
     };
+    // Staff belong to no store: they go to the admin panel.
+    match staff::staff_role(&state.db, account).await {
+        Ok(Some(role)) => return enter_admin_panel(&mode, &session, challenge, account, role).await,
+        Ok(None) => {}
+        Err(error) => {
+            tracing::error!(%error, "could not check for staff");
+            return back(Failure::Unavailable);
+        }
+    }
     let stores = match accounts::memberships(&state.db, account).await {
         Ok(stores) => stores,
         Err(error) => {
@@ -61,7 +72,8 @@ pub async fn submit_sign_in(
     match (stores.as_slice(), &mode, challenge) {
         ([], ..) => back(Failure::NoStore),
         ([only], SignInMode::Hydra(provider), Some(challenge)) => {
-            hydra::accept_login(provider, challenge, account, only.tenant_id, only.role).await
+            hydra::accept_login(provider, challenge, account, hydra::store_context(only.tenant_id, only.role))
+                .await
         }
         ([only], ..) => match sign_in_to_store(&session, account, only.tenant_id).await {
             Ok(()) => {
@@ -88,6 +100,31 @@ pub async fn submit_sign_in(
                 back(Failure::Unavailable)
             }
         },
+    }
+}
+
+/// A staff member whose password checked out: the admin panel (local mode), or Hydra's login
+/// request accepted with the staff context.
+async fn enter_admin_panel(
+    mode: &SignInMode,
+    session: &Session,
+    challenge: Option<&str>,
+    account: AccountId,
+    role: StaffRole,
+) -> Response {
+    if let (SignInMode::Hydra(provider), Some(challenge)) = (mode, challenge) {
+        let context = SignInContext::Staff { staff_role: role.as_str().to_owned() };
+        return hydra::accept_login(provider, challenge, account, context).await;
+    }
+    match sign_in_staff(session, account).await {
+        Ok(()) => {
+            tracing::info!(%account, %role, "staff signed in");
+            Redirect::to("/admin").into_response()
+        }
+        Err(error) => {
+            tracing::error!(%error, "could not start the session");
+            back_to_form(Failure::Unavailable, "", challenge).into_response()
+        }
     }
 }
 
@@ -129,7 +166,8 @@ pub async fn choose_store(
     if let SignInMode::Hydra(provider) = &mode {
         match hydra::take_login_challenge(&session).await {
             Ok(Some(challenge)) => {
-                return hydra::accept_login(provider, &challenge, account, tenant, scope.role()).await
+                let context = hydra::store_context(tenant, scope.role());
+                return hydra::accept_login(provider, &challenge, account, context).await;
             }
             Ok(None) => {}
             Err(error) => {

@@ -1,6 +1,7 @@
 //! The server through HTTP, black-box: one test binary (linking one per file cost minutes and
 //! gigabytes), one module per area.
 
+mod admin;
 mod api;
 mod back_office;
 mod billing;

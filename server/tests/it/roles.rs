@@ -6,7 +6,7 @@ use domain::testing::{TestStore, TEST_PASSWORD};
 use domain::Role;
 
 /// A visitor signed in to `store` with `role` (the store's owner for `Role::Owner`).
-async fn member(app: &TestApp, store: &TestStore, role: Role) -> crate::common::Visitor {
+pub(crate) async fn member(app: &TestApp, store: &TestStore, role: Role) -> crate::common::Visitor {
     let email = if role == Role::Owner {
         store.owner_email.clone()
     } else {
@@ -20,7 +20,7 @@ async fn member(app: &TestApp, store: &TestStore, role: Role) -> crate::common::
     visitor
 }
 
-const ROLES: [Role; 4] = [Role::Owner, Role::Admin, Role::Member, Role::Viewer];
+pub(crate) const ROLES: [Role; 4] = [Role::Owner, Role::Admin, Role::Member, Role::Viewer];
 
 #[tokio::test]
 async fn viewers_cannot_change_orders_and_other_roles_can() {

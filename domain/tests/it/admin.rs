@@ -1,0 +1,327 @@
+//! The admin panel's platform work against a real database: staff, the stores list, a store's
+//! metadata, staff actions, revoked sessions and support sessions.
+
+use chrono::Utc;
+use domain::accounts::{Email, NewPassword};
+use domain::admin::{self, PageStart, StoreFilter, StoreSort, StoreState, PAGE_SIZE};
+use domain::billing::Access;
+use domain::platform_audit::Reason;
+use domain::staff::{self, StaffRole};
+use domain::testing::{TestDb, TEST_PASSWORD};
+use domain::{products, support, Error, Role, TenantScope};
+
+fn reason(text: &str) -> Reason {
+    Reason::parse(text).unwrap()
+}
+
+/// A word no other test's stores carry (tests may share a database).
+fn token() -> String {
+    format!("z{}", &uuid::Uuid::new_v4().simple().to_string()[..10])
+}
+
+fn search(text: &str) -> StoreFilter {
+    StoreFilter { search: Some(text.to_owned()), ..StoreFilter::default() }
+}
+
+#[tokio::test]
+async fn staff_are_made_apart_from_store_members() {
+    let t = TestDb::new().await;
+    let store = t.store("Corner Shop").await;
+    let member_email = Email::parse(&store.owner_email).unwrap();
+    let refused = staff::create(&t.owner, &member_email, StaffRole::Admin, None).await;
+    assert!(matches!(refused, Err(Error::Conflict(_))), "{refused:?}");
+    assert!(staff::staff_role(&t.db, store.owner).await.unwrap().is_none());
+
+    let email = Email::parse(&domain::testing::unique_email("ops")).unwrap();
+    let no_password = staff::create(&t.owner, &email, StaffRole::Support, None).await;
+    assert!(matches!(no_password, Err(Error::Invalid(_))), "{no_password:?}");
+    let password = NewPassword::parse(TEST_PASSWORD, &email).unwrap();
+    let created = staff::create(&t.owner, &email, StaffRole::Support, Some(&password)).await.unwrap();
+    assert_eq!(created, staff::StaffCreated::NewAccount);
+    // Run again: the same account, a new role, the password kept.
+    let again = staff::create(&t.owner, &email, StaffRole::Admin, None).await.unwrap();
+    assert_eq!(again, staff::StaffCreated::ExistingAccount);
+    let account = domain::accounts::authenticate(&t.db, &email, TEST_PASSWORD).await.unwrap().unwrap();
+    assert_eq!(staff::staff_role(&t.db, account).await.unwrap(), Some(StaffRole::Admin));
+    // Staff are no store's members: no store scope can be made for them.
+    assert!(domain::accounts::memberships(&t.db, account).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_application_role_cannot_make_anyone_staff() {
+    let t = TestDb::new().await;
+    let store = t.store("Corner Shop").await;
+    let written = sqlx::query("INSERT INTO staff (account_id, role) VALUES ($1, 'admin')")
+        .bind(store.owner)
+        .execute(t.db.pool())
+        .await;
+    assert!(written.is_err(), "the web application's role wrote the staff table");
+}
+
+#[tokio::test]
+async fn the_stores_list_searches_name_slug_and_owner_email() {
+    let t = TestDb::new().await;
+    let (staff, _) = t.staff(StaffRole::Support).await;
+    let word = token();
+    let first = t.store(&format!("Alpha {word}")).await;
+    let second = t.store(&format!("Beta {word}")).await;
+    let _other = t.store("Gamma Goods").await;
+
+    let page = admin::list_stores(&t.db, &staff, &search(&word), &PageStart::First).await.unwrap();
+    let mut ids: Vec<_> = page.stores.iter().map(|s| s.id).collect();
+    ids.sort();
+    assert_eq!(ids, vec![first.tenant, second.tenant]);
+    assert_eq!(page.matching, 2);
+    assert_eq!(page.stores[0].owner_email.as_deref(), Some(second.owner_email.as_str()), "newest first");
+
+    let by_email =
+        admin::list_stores(&t.db, &staff, &search(&first.owner_email.to_uppercase()), &PageStart::First)
+            .await
+            .unwrap();
+    assert_eq!(by_email.stores.iter().map(|s| s.id).collect::<Vec<_>>(), vec![first.tenant]);
+
+    let slug: String = sqlx::query_scalar("SELECT slug FROM tenants WHERE id = $1")
+        .bind(second.tenant)
+        .fetch_one(&t.owner)
+        .await
+        .unwrap();
+    let by_slug = admin::list_stores(&t.db, &staff, &search(&slug), &PageStart::First).await.unwrap();
+    assert_eq!(by_slug.stores.iter().map(|s| s.id).collect::<Vec<_>>(), vec![second.tenant]);
+
+    let wildcard =
+        admin::list_stores(&t.db, &staff, &search(&format!("%{word}")), &PageStart::First).await.unwrap();
+    assert!(wildcard.stores.is_empty(), "a typed % matches itself only");
+}
+
+#[tokio::test]
+async fn the_stores_list_filters_by_state_and_plan_and_sorts_by_name() {
+    let t = TestDb::new().await;
+    let (admin_staff, _) = t.staff(StaffRole::Admin).await;
+    let word = token();
+    let b = t.store(&format!("b {word}")).await;
+    let a = t.store(&format!("A {word}")).await;
+    let c = t.store(&format!("c {word}")).await;
+    admin::suspend(&t.db, &admin_staff, b.tenant, &reason("Fraud report")).await.unwrap();
+    sqlx::query("UPDATE tenants SET plan_id = 'free' WHERE id = $1")
+        .bind(c.tenant)
+        .execute(&t.owner)
+        .await
+        .unwrap();
+
+    let list = |filter: StoreFilter| {
+        let (db, staff) = (&t.db, &admin_staff);
+        async move {
+            let page = admin::list_stores(db, staff, &filter, &PageStart::First).await.unwrap();
+            page.stores.into_iter().map(|s| (s.id, s.state)).collect::<Vec<_>>()
+        }
+    };
+    let suspended = list(StoreFilter { state: Some(StoreState::Suspended), ..search(&word) }).await;
+    assert_eq!(suspended, vec![(b.tenant, StoreState::Suspended)]);
+    let free = list(StoreFilter { plan: Some("free".into()), ..search(&word) }).await;
+    assert_eq!(free, vec![(c.tenant, StoreState::Active)]);
+    let by_name = list(StoreFilter { sort: StoreSort::Name, ..search(&word) }).await;
+    assert_eq!(by_name.iter().map(|(id, _)| *id).collect::<Vec<_>>(), vec![a.tenant, b.tenant, c.tenant]);
+    let oldest = list(StoreFilter { sort: StoreSort::Oldest, ..search(&word) }).await;
+    assert_eq!(oldest.iter().map(|(id, _)| *id).collect::<Vec<_>>(), vec![b.tenant, a.tenant, c.tenant]);
+}
+
+#[tokio::test]
+async fn the_stores_list_pages_forwards_and_back_by_keyset() {
+    let t = TestDb::new().await;
+    let (staff, _) = t.staff(StaffRole::Support).await;
+    let word = token();
+    for n in 0..PAGE_SIZE + 5 {
+        t.store(&format!("Shop {n:02} {word}")).await;
+    }
+    for sort in StoreSort::ALL {
+        let filter = StoreFilter { sort, ..search(&word) };
+        let first = admin::list_stores(&t.db, &staff, &filter, &PageStart::First).await.unwrap();
+        assert_eq!(first.stores.len() as i64, PAGE_SIZE, "{sort:?}");
+        assert_eq!(first.matching, PAGE_SIZE + 5);
+        assert!(first.previous.is_none());
+        let next = first.next.clone().expect("a second page");
+        let second = admin::list_stores(&t.db, &staff, &filter, &PageStart::After(next)).await.unwrap();
+        assert_eq!(second.stores.len(), 5, "{sort:?}");
+        assert!(second.next.is_none());
+        assert!(second.stores.iter().all(|s| !first.stores.contains(s)), "{sort:?}: pages overlap");
+        let back = second.previous.clone().expect("a way back");
+        let again = admin::list_stores(&t.db, &staff, &filter, &PageStart::Before(back)).await.unwrap();
+        assert_eq!(again.stores, first.stores, "{sort:?}");
+        assert!(again.previous.is_none(), "{sort:?}: the first page has nothing before it");
+    }
+}
+
+#[tokio::test]
+async fn a_stores_detail_shows_its_metadata_and_counts_but_no_business_rows() {
+    let t = TestDb::new().await;
+    let (staff, _) = t.staff(StaffRole::Support).await;
+    let store = t.store("Corner Shop").await;
+    let viewer = t.account(&domain::testing::unique_email("viewer"), TEST_PASSWORD).await;
+    t.add_member(store.tenant, viewer, Role::Viewer).await;
+    t.add_orders(store.tenant, 3, &["paid"]).await;
+
+    let detail = admin::store_detail(&t.db, &staff, store.tenant).await.unwrap();
+    assert_eq!(detail.name, "Corner Shop");
+    assert_eq!(detail.plan_id, "growth");
+    assert_eq!(detail.state, StoreState::Active);
+    assert_eq!((detail.products, detail.orders), (2, 3));
+    let members: Vec<_> = detail.members.iter().map(|m| (m.email.as_str(), m.role.as_str())).collect();
+    assert_eq!(members[0], (store.owner_email.as_str(), "owner"));
+    assert_eq!(members.len(), 2);
+    assert!(detail.audit.is_empty());
+
+    let missing = admin::store_detail(&t.db, &staff, domain::TenantId::new(i64::MAX)).await;
+    assert!(matches!(missing, Err(Error::NotFound)));
+}
+
+#[tokio::test]
+async fn only_admins_act_on_stores_and_every_action_is_audited() {
+    let t = TestDb::new().await;
+    let (support_staff, _) = t.staff(StaffRole::Support).await;
+    let (admin_staff, admin_email) = t.staff(StaffRole::Admin).await;
+    let store = t.store("Corner Shop").await;
+
+    let refused = admin::suspend(&t.db, &support_staff, store.tenant, &reason("Testing")).await;
+    assert!(matches!(refused, Err(Error::Forbidden)), "{refused:?}");
+
+    admin::suspend(&t.db, &admin_staff, store.tenant, &reason("Chargebacks")).await.unwrap();
+    let scope = t.scope(store.owner, store.tenant).await;
+    assert_eq!(scope.access(), Access::Suspended);
+    assert!(products::list(&t.db, &scope, &Default::default(), 1).await.is_err(), "a suspended store opened");
+    let twice = admin::suspend(&t.db, &admin_staff, store.tenant, &reason("Again")).await;
+    assert!(matches!(twice, Err(Error::Conflict(_))), "{twice:?}");
+
+    admin::reactivate(&t.db, &admin_staff, store.tenant, &reason("Resolved")).await.unwrap();
+    assert_eq!(t.scope(store.owner, store.tenant).await.access(), Access::Full);
+
+    let detail = admin::store_detail(&t.db, &admin_staff, store.tenant).await.unwrap();
+    let audit: Vec<_> =
+        detail.audit.iter().map(|e| (e.action.as_str(), e.reason.as_str(), e.actor.as_str())).collect();
+    assert_eq!(
+        audit,
+        vec![
+            ("store.reactivated", "Resolved", admin_email.as_str()),
+            ("store.suspended", "Chargebacks", admin_email.as_str()),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn revoking_a_members_sessions_ends_the_ones_begun_before() {
+    let t = TestDb::new().await;
+    let (admin_staff, _) = t.staff(StaffRole::Admin).await;
+    let store = t.store("Corner Shop").await;
+    let before = Utc::now() - chrono::Duration::milliseconds(5);
+    assert!(TenantScope::for_session(&t.db, store.owner, store.tenant, before).await.is_ok());
+
+    admin::revoke_sessions(&t.db, &admin_staff, store.tenant, store.owner, &reason("Lost laptop"))
+        .await
+        .unwrap();
+    let revoked = TenantScope::for_session(&t.db, store.owner, store.tenant, before).await;
+    assert!(matches!(revoked, Err(Error::NotFound)), "an old session survived");
+    assert!(TenantScope::for_session(&t.db, store.owner, store.tenant, Utc::now()).await.is_ok());
+
+    let stranger = t.store("Other Shop").await;
+    let not_a_member =
+        admin::revoke_sessions(&t.db, &admin_staff, store.tenant, stranger.owner, &reason("Wrong store"))
+            .await;
+    assert!(matches!(not_a_member, Err(Error::NotFound)), "{not_a_member:?}");
+}
+
+#[tokio::test]
+async fn a_support_session_reads_the_store_read_only_and_is_logged_on_both_sides() {
+    let t = TestDb::new().await;
+    let (staff, staff_email) = t.staff(StaffRole::Support).await;
+    let store = t.store("Corner Shop").await;
+    t.add_orders(store.tenant, 1, &["paid"]).await;
+
+    let session =
+        support::start(&t.db, &staff, store.tenant, &reason("Owner asked about an order")).await.unwrap();
+    let minutes = (session.expires_at - session.started_at).num_minutes();
+    assert_eq!(minutes, support::SUPPORT_SESSION_MINUTES);
+
+    let scope = TenantScope::for_support(&t.db, &staff, session.id).await.unwrap();
+    assert_eq!(scope.tenant_id(), store.tenant);
+    assert_eq!(scope.support_session(), Some(session.id));
+    let (rows, _) = products::list(&t.db, &scope, &Default::default(), 1).await.unwrap();
+    assert_eq!(rows.len(), 2, "support reads the store's products");
+    let draft = products::ProductDraft::parse(
+        &products::ProductInput { name: "Sneaky".into(), sku: "S-1".into(), price: "1.00".into() },
+        "USD",
+    )
+    .unwrap();
+    assert!(products::create(&t.db, &scope, &draft).await.is_err(), "a support session wrote");
+    // The database's wall too: the scope's transactions are read-only.
+    let mut tx = t.db.begin_tenant(&scope).await.unwrap();
+    let write = sqlx::query("UPDATE products SET name = 'x' WHERE tenant_id = $1")
+        .bind(store.tenant)
+        .execute(&mut *tx)
+        .await;
+    assert!(matches!(Error::from(write.unwrap_err()), Error::ReadOnly), "the transaction was writable");
+    drop(tx);
+
+    // Another staff member cannot use it.
+    let (other, _) = t.staff(StaffRole::Admin).await;
+    assert!(TenantScope::for_support(&t.db, &other, session.id).await.is_err());
+
+    support::end(&t.db, &staff, session.id).await.unwrap();
+    assert!(TenantScope::for_support(&t.db, &staff, session.id).await.is_err(), "an ended session reads");
+
+    let owner = t.scope(store.owner, store.tenant).await;
+    let (entries, _) = domain::audit::list(&t.db, &owner, &Default::default(), 1).await.unwrap();
+    let store_log: Vec<_> = entries.iter().map(|e| (e.action.as_str(), e.actor.clone())).collect();
+    let actor = format!("{staff_email} (platform support)");
+    assert_eq!(
+        store_log,
+        vec![("support_session.ended", actor.clone()), ("support_session.started", actor)],
+        "the owner sees the support session"
+    );
+    let detail = admin::store_detail(&t.db, &staff, store.tenant).await.unwrap();
+    let platform_log: Vec<_> = detail.audit.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(platform_log, vec!["support_session.ended", "support_session.started"]);
+}
+
+#[tokio::test]
+async fn an_expired_support_session_reads_nothing() {
+    let t = TestDb::new().await;
+    let (staff, _) = t.staff(StaffRole::Support).await;
+    let store = t.store("Corner Shop").await;
+    let session = support::start(&t.db, &staff, store.tenant, &reason("Checking an import")).await.unwrap();
+    sqlx::query("UPDATE support_sessions SET expires_at = now() - interval '1 second' WHERE id = $1")
+        .bind(session.id)
+        .execute(&t.owner)
+        .await
+        .unwrap();
+    assert!(matches!(TenantScope::for_support(&t.db, &staff, session.id).await, Err(Error::NotFound)));
+    assert!(support::open_session(&t.db, &staff, session.id).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn the_overview_counts_stores_by_state_signups_revenue_and_failed_payments() {
+    let t = TestDb::new().await;
+    let (staff, _) = t.staff(StaffRole::Support).await;
+    let before = admin::overview(&t.db, &staff).await.unwrap();
+    let paying = t.store("Paying Shop").await;
+    sqlx::query(
+        "UPDATE tenants SET plan_id = 'starter', billing_status = 'past_due', payment_failed_at = now() WHERE id = $1",
+    )
+    .bind(paying.tenant)
+    .execute(&t.owner)
+    .await
+    .unwrap();
+    t.store("Free Shop").await;
+    let after = admin::overview(&t.db, &staff).await.unwrap();
+
+    let count =
+        |o: &admin::PlatformOverview, state| o.by_state.iter().find(|c| c.state == state).unwrap().stores;
+    assert_eq!(count(&after, StoreState::PastDue), count(&before, StoreState::PastDue) + 1);
+    assert_eq!(count(&after, StoreState::Active), count(&before, StoreState::Active) + 1);
+    assert_eq!(after.signups.len() as i64, admin::SIGNUP_DAYS);
+    assert_eq!(after.signups.last().unwrap().0, Utc::now().date_naive());
+    assert_eq!(after.signups.last().unwrap().1, before.signups.last().unwrap().1 + 2);
+    let usd =
+        |o: &admin::PlatformOverview| o.revenue.iter().find(|r| r.currency == "USD").map_or(0, |r| r.cents);
+    assert_eq!(usd(&after), usd(&before) + 2900, "a past-due Starter store still counts at its price");
+    assert_eq!(after.failed_payment_stores, before.failed_payment_stores + 1);
+    assert_eq!(after.failed_payments[0].tenant_id, paying.tenant);
+}

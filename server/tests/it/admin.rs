@@ -1,0 +1,240 @@
+//! The admin panel through HTTP: who reaches it, what each staff role may do, and what a
+//! support session opens. Every admin server function joins `admin_calls` when it is written.
+
+use crate::common::{TestApp, Visitor};
+use crate::roles::{member, ROLES};
+use domain::staff::StaffRole;
+use domain::testing::{TestStore, TEST_PASSWORD};
+
+async fn staff(app: &TestApp, role: StaffRole) -> Visitor {
+    let (_, email) = app.db.staff(role).await;
+    let visitor = app.visitor();
+    assert_eq!(visitor.sign_in(&email, TEST_PASSWORD).await.headers()["location"], "/admin");
+    visitor
+}
+
+/// Calls every admin server function with arguments that would work for an admin; gives each
+/// answer's status and body.
+async fn admin_calls(visitor: &Visitor, store: &TestStore) -> Vec<(&'static str, u16, String)> {
+    let id = store.tenant.to_string();
+    let form_calls: [(&str, Vec<(&str, &str)>); 6] = [
+        ("admin_overview", vec![]),
+        ("admin_get_store", vec![("id", &id)]),
+        (
+            "admin_act_on_store",
+            vec![("id", &id), ("action", "suspend"), ("reason", "Testing"), ("confirm", "yes")],
+        ),
+        ("admin_start_support_session", vec![("id", &id), ("reason", "Testing")]),
+        ("admin_end_support_session", vec![]),
+        ("support_notice", vec![]),
+    ];
+    let mut answers = Vec::new();
+    for (endpoint, form) in form_calls {
+        let response = visitor.server_fn(endpoint, &form).await;
+        answers.push((endpoint, response.status().as_u16(), response.text().await.unwrap()));
+    }
+    let query = serde_json::json!({ "query": { "q": "", "state": "", "plan": "", "sort": "", "after": "", "before": "" } });
+    let response = visitor.server_fn_json("admin_list_stores", &query).await;
+    answers.push(("admin_list_stores", response.status().as_u16(), response.text().await.unwrap()));
+    answers
+}
+
+/// Calls `admin_act_on_store`: whether it succeeded, and its answer.
+async fn act(visitor: &Visitor, form: Vec<(&'static str, String)>) -> (bool, String) {
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let response = visitor.server_fn("admin_act_on_store", &form).await;
+    (response.status().is_success(), response.text().await.unwrap())
+}
+
+async fn store_status(app: &TestApp, store: &TestStore) -> String {
+    sqlx::query_scalar("SELECT status FROM tenants WHERE id = $1")
+        .bind(store.tenant)
+        .fetch_one(&app.db.owner)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn no_store_role_reaches_any_admin_page_or_function() {
+    let app = TestApp::spawn().await;
+    let store = app.db.store("Corner Shop").await;
+    let signed_out = app.visitor();
+    let mut visitors = vec![("signed out", signed_out)];
+    for role in ROLES {
+        visitors.push((role.as_str(), member(&app, &store, role).await));
+    }
+    for (who, visitor) in &visitors {
+        for (endpoint, status, body) in admin_calls(visitor, &store).await {
+            if endpoint == "support_notice" {
+                // Every page asks; for anyone but staff in a support session it says nothing.
+                assert_eq!((status, body.as_str()), (200, "null"), "{who}: {endpoint}");
+                continue;
+            }
+            assert!(status >= 400, "{who}: {endpoint} answered {status}: {body}");
+            let expected = if *who == "signed out" { "SignedOut" } else { "NotStaff" };
+            assert!(body.contains(expected), "{who}: {endpoint}: {body}");
+        }
+        for page in ["/admin", "/admin/stores", &format!("/admin/stores/{}", store.tenant)] {
+            let html = visitor.get(page).await.text().await.unwrap();
+            assert!(!html.contains(&store.owner_email), "{who}: {page} showed the store's owner");
+            assert!(!html.contains("data-testid=\"staff\""), "{who}: {page} showed the admin panel");
+            if *who != "signed out" {
+                assert!(html.contains("This page is for the platform"), "{who}: {page}: no explanation");
+            }
+        }
+    }
+    assert_eq!(store_status(&app, &store).await, "active");
+}
+
+#[tokio::test]
+async fn staff_sign_in_to_the_panel_and_reach_no_store_function_without_a_support_session() {
+    let app = TestApp::spawn().await;
+    let store = app.db.store("Corner Shop").await;
+    app.db.add_orders(store.tenant, 2, &["paid"]).await;
+    let visitor = staff(&app, StaffRole::Admin).await;
+    let overview = visitor.get("/admin").await.text().await.unwrap();
+    assert!(overview.contains("Platform overview"), "{overview}");
+    let detail = visitor.get(&format!("/admin/stores/{}", store.tenant)).await.text().await.unwrap();
+    assert!(detail.contains("Corner Shop") && detail.contains(&store.owner_email));
+    assert!(!detail.contains("Ada Okafor"), "a customer's name on the store's admin page");
+
+    for (endpoint, form) in tenant_calls() {
+        let response = visitor.server_fn(endpoint, &form).await;
+        let status = response.status();
+        let body = response.text().await.unwrap();
+        assert!(status.as_u16() >= 400 && body.contains("SignedOut"), "{endpoint}: {status} {body}");
+    }
+    let products = visitor
+        .server_fn_json(
+            "list_products",
+            &serde_json::json!({ "query": { "q": "", "sort": "", "archived": false, "page": 1 } }),
+        )
+        .await;
+    assert!(products.text().await.unwrap().contains("SignedOut"));
+    let home = visitor.get("/").await.text().await.unwrap();
+    assert!(!home.contains("Linen Tote"), "the dashboard showed a store's products");
+}
+
+/// Store server functions taking form arguments, with arguments a member's call would carry.
+fn tenant_calls() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
+    vec![
+        ("store_overview", vec![("period", "Last30Days")]),
+        ("get_product", vec![]),
+        ("save_product", vec![("name", "Tote"), ("sku", "T-1"), ("price", "5")]),
+        ("get_customer", vec![]),
+        ("save_customer", vec![("name", "Ada"), ("email", "ada@example.test")]),
+        ("new_order_choices", vec![]),
+        ("get_team", vec![]),
+        ("invite_member", vec![("email", "new@example.test"), ("role", "member")]),
+        ("get_settings", vec![]),
+        ("get_billing", vec![]),
+    ]
+}
+
+#[tokio::test]
+async fn support_staff_look_and_admins_act_with_a_reason_and_a_confirmation() {
+    let app = TestApp::spawn().await;
+    let store = app.db.store("Corner Shop").await;
+    let id = store.tenant.to_string();
+    let suspend = |reason: &'static str, confirm: &'static str| {
+        vec![
+            ("id", id.clone()),
+            ("action", "suspend".to_owned()),
+            ("reason", reason.to_owned()),
+            ("confirm", confirm.to_owned()),
+        ]
+    };
+
+    let support = staff(&app, StaffRole::Support).await;
+    let (ok, body) = act(&support, suspend("Chargebacks", "yes")).await;
+    assert!(!ok && body.contains("Forbidden"), "{body}");
+    let page = support.get(&format!("/admin/stores/{id}")).await.text().await.unwrap();
+    assert!(!page.contains("Suspend the store"), "support staff were offered the action");
+
+    let admin = staff(&app, StaffRole::Admin).await;
+    let (ok, body) = act(&admin, suspend("Chargebacks", "")).await;
+    assert!(!ok && body.contains("Tick the box to confirm."), "{body}");
+    let (ok, body) = act(&admin, suspend("  ", "yes")).await;
+    assert!(!ok && body.contains("Give a reason"), "{body}");
+    assert_eq!(store_status(&app, &store).await, "active", "a refused action changed the store");
+
+    let (ok, body) = act(&admin, suspend("Chargebacks", "yes")).await;
+    assert!(ok, "{body}");
+    assert_eq!(store_status(&app, &store).await, "suspended");
+    let page = admin.get(&format!("/admin/stores/{id}")).await.text().await.unwrap();
+    assert!(
+        page.contains("Suspended by staff") && page.contains("Chargebacks"),
+        "the page and its audit log"
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_members_session_ends_at_once() {
+    let app = TestApp::spawn().await;
+    let (store, owner) = app.signed_in_store("Corner Shop").await;
+    assert!(owner.server_fn("get_team", &[]).await.status().is_success());
+    let admin = staff(&app, StaffRole::Admin).await;
+    let account = store.owner.to_string();
+    let form = vec![
+        ("id", store.tenant.to_string()),
+        ("action", "revoke_sessions".into()),
+        ("account_id", account),
+        ("reason", "Lost laptop".into()),
+        ("confirm", "yes".into()),
+    ];
+    let (ok, body) = act(&admin, form).await;
+    assert!(ok, "{body}");
+
+    let after = owner.server_fn("get_team", &[]).await.text().await.unwrap();
+    assert!(after.contains("SignedOut"), "{after}");
+    let again = app.visitor();
+    assert_eq!(again.sign_in(&store.owner_email, TEST_PASSWORD).await.headers()["location"], "/");
+    assert!(again.server_fn("get_team", &[]).await.status().is_success(), "a new sign-in works");
+}
+
+#[tokio::test]
+async fn a_support_session_shows_the_store_read_only_with_a_banner_until_it_ends() {
+    let app = TestApp::spawn().await;
+    let store = app.db.store("Corner Shop").await;
+    app.db.add_orders(store.tenant, 1, &["paid"]).await;
+    let visitor = staff(&app, StaffRole::Support).await;
+
+    let missing = visitor
+        .server_fn("admin_start_support_session", &[("id", &store.tenant.to_string()), ("reason", " ")])
+        .await;
+    assert!(missing.text().await.unwrap().contains("Give a reason"));
+    let started = visitor
+        .server_fn(
+            "admin_start_support_session",
+            &[("id", &store.tenant.to_string()), ("reason", "Order #1 question")],
+        )
+        .await;
+    assert!(started.status().is_success() || started.status().is_redirection(), "{}", started.status());
+
+    let home = visitor.get("/").await.text().await.unwrap();
+    assert!(home.contains("Support session in Corner Shop"), "the banner");
+    assert!(home.contains("Order #1 question"));
+    assert!(home.contains("Ada Okafor"), "the store's recent orders");
+    let orders = visitor.get("/orders").await.text().await.unwrap();
+    assert!(orders.contains("Support session in Corner Shop"), "the banner on every page");
+
+    let write =
+        visitor.server_fn("save_customer", &[("name", "Sneaky"), ("email", "sneaky@example.test")]).await;
+    let body = write.text().await.unwrap();
+    assert!(!body.is_empty() && (body.contains("Forbidden") || body.contains("ReadOnly")), "{body}");
+    let customers: i64 = sqlx::query_scalar("SELECT count(*) FROM customers WHERE tenant_id = $1")
+        .bind(store.tenant)
+        .fetch_one(&app.db.owner)
+        .await
+        .unwrap();
+    assert_eq!(customers, 1, "a support session wrote");
+    let billing = visitor.server_fn("get_billing", &[]).await.text().await.unwrap();
+    assert!(billing.contains("Forbidden"), "support read the billing: {billing}");
+
+    let ended = visitor.server_fn("admin_end_support_session", &[]).await;
+    assert!(ended.status().is_success() || ended.status().is_redirection());
+    let after = visitor.server_fn("store_overview", &[("period", "Last30Days")]).await.text().await.unwrap();
+    assert!(after.contains("SignedOut"), "{after}");
+    let home = visitor.get("/").await.text().await.unwrap();
+    assert!(!home.contains("Support session in"), "the banner outlived the session");
+}
