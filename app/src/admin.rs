@@ -265,6 +265,8 @@ pub struct StoreDetailView {
     pub products: i64,
     pub orders: i64,
     pub audit: Vec<AuditEntryView>,
+    /// `(id, name)` of every plan, for the plan change.
+    pub plans: Vec<(String, String)>,
 }
 
 #[server(endpoint = "admin_get_store")]
@@ -272,6 +274,7 @@ pub async fn get_store(id: i64) -> Result<StoreDetailView, AppError> {
     let (state, staff) = crate::session::current_staff().await?;
     let tenant = domain::TenantId::new(id);
     let detail = crate::session::boxed(domain::admin::store_detail(&state.db, &staff, tenant)).await?;
+    let plans = crate::session::boxed(domain::signup::plans(&state.db)).await?;
     Ok(StoreDetailView {
         staff: StaffView::from(&staff),
         id,
@@ -308,6 +311,7 @@ pub async fn get_store(id: i64) -> Result<StoreDetailView, AppError> {
                 reason: e.reason,
             })
             .collect(),
+        plans: plans.into_iter().map(|p| (p.id, p.name)).collect(),
     })
 }
 
@@ -315,6 +319,10 @@ pub async fn get_store(id: i64) -> Result<StoreDetailView, AppError> {
 pub const SUSPEND: &str = "suspend";
 pub const REACTIVATE: &str = "reactivate";
 pub const REVOKE_SESSIONS: &str = "revoke_sessions";
+pub const EXTEND_TRIAL: &str = "extend_trial";
+/// The most days a trial is extended by at once (the domain's limit, for the form).
+pub const MAX_TRIAL_EXTENSION_DAYS: i64 = 90;
+pub const CHANGE_PLAN: &str = "change_plan";
 
 /// A staff action on a store: which, why, and the confirmation box (forms work without
 /// JavaScript, so confirmation is a checkbox, not a dialog).
@@ -325,36 +333,96 @@ pub async fn act_on_store(
     reason: String,
     #[server(default)] confirm: Option<String>,
     #[server(default)] account_id: Option<i64>,
+    #[server(default)] days: Option<String>,
+    #[server(default)] plan: Option<String>,
 ) -> Result<String, AppError> {
+    use crate::session::boxed;
+    use domain::admin::TrialExtension;
     use domain::platform_audit::Reason;
 
     let (state, staff) = crate::session::current_staff().await?;
-    let values = [("reason", reason.as_str())];
+    let (days, plan) = (days.unwrap_or_default(), plan.unwrap_or_default());
+    let values = [("reason", reason.as_str()), ("days", days.as_str()), ("plan", plan.as_str())];
     if confirm.as_deref() != Some("yes") {
         return Err(AppError::Invalid("Tick the box to confirm.".into()).with_values(&values));
     }
     let reason = Reason::parse(&reason).map_err(|e| AppError::from(e).with_values(&values))?;
     let tenant = domain::TenantId::new(id);
     let db = &state.db;
-    use crate::session::boxed;
+    let payments = |change| subscription_change(&state, change);
     let done = match action.as_str() {
         SUSPEND => boxed(domain::admin::suspend(db, &staff, tenant, &reason))
             .await
-            .map(|()| "The store is suspended."),
+            .map(|()| "The store is suspended.".to_owned()),
         REACTIVATE => boxed(domain::admin::reactivate(db, &staff, tenant, &reason))
             .await
-            .map(|()| "The store is reactivated."),
+            .map(|()| "The store is reactivated.".to_owned()),
         REVOKE_SESSIONS => {
             let account = domain::AccountId::new(account_id.ok_or(AppError::NotFound)?);
-            boxed(domain::admin::revoke_sessions(db, &staff, tenant, account, &reason))
+            let forget = |account| forget_sign_ins(&state, account);
+            boxed(domain::admin::revoke_sessions(db, &staff, tenant, account, &reason, forget))
                 .await
-                .map(|()| "Their sessions are ended: they must sign in again.")
+                .map(|()| "Their sessions are ended: they must sign in again.".to_owned())
         }
+        EXTEND_TRIAL => match TrialExtension::parse(&days) {
+            Ok(days) => boxed(domain::admin::extend_trial(db, &staff, tenant, days, &reason, payments))
+                .await
+                .map(|end| format!("The trial now ends on {}.", when(end))),
+            Err(error) => Err(error),
+        },
+        CHANGE_PLAN => boxed(domain::admin::change_plan(db, &staff, tenant, &plan, &reason, payments))
+            .await
+            .map(|()| "The store is on its new plan.".to_owned()),
         _ => return Err(AppError::NotFound),
     };
     let done = done.map_err(|e| AppError::from(e).with_values(&values))?;
     tracing::info!(staff = %staff.account_id(), tenant = %tenant, %action, "staff acted on a store");
-    Ok(done.to_owned())
+    Ok(done)
+}
+
+/// Carries a staff action's change to the store's subscription at the payment provider. Without
+/// the provider configured there is nothing to keep in step.
+#[cfg(feature = "ssr")]
+async fn subscription_change(
+    state: &crate::state::AppState,
+    change: domain::admin::ProviderChange,
+) -> Result<(), domain::Error> {
+    use domain::admin::ProviderChange;
+
+    let Some(payments) = &state.payments else {
+        tracing::warn!(?change, "the store has a subscription but no payment provider is configured");
+        return Ok(());
+    };
+    if let ProviderChange::Plan { plan, .. } = &change {
+        if payments.price_for(plan).is_none() {
+            return Err(domain::Error::Provider(
+                "This store pays through Stripe, and that plan has no price there. Choose a paid plan, or cancel the subscription from the store's billing portal."
+                    .into(),
+            ));
+        }
+    }
+    payments.change_subscription(&change).await.map_err(|error| {
+        tracing::error!(%error, ?change, "the payment provider refused a staff action's change");
+        domain::Error::Provider(
+            "Stripe did not accept the change, so nothing was changed. Try again in a moment.".into(),
+        )
+    })
+}
+
+/// Makes the identity provider forget a member's remembered sign-ins (Hydra mode).
+#[cfg(feature = "ssr")]
+async fn forget_sign_ins(
+    state: &crate::state::AppState,
+    account: domain::AccountId,
+) -> Result<(), domain::Error> {
+    let Some(provider) = &state.remembered_sign_ins else { return Ok(()) };
+    provider.forget(account).await.map_err(|error| {
+        tracing::error!(%error, %account, "the identity provider did not forget a member's sign-ins");
+        domain::Error::Provider(
+            "The sign-in service did not end their sign-ins, so nothing was changed. Try again in a moment."
+                .into(),
+        )
+    })
 }
 
 /// Opens a support session on the store and enters it: store pages then show that store,
@@ -425,4 +493,12 @@ pub async fn get_support_notice() -> Result<Option<SupportNotice>, AppError> {
         reason: s.reason,
         ends_at: s.expires_at.format("%H:%M UTC").to_string(),
     }))
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    #[test]
+    fn the_forms_trial_limit_is_the_domains() {
+        assert_eq!(super::MAX_TRIAL_EXTENSION_DAYS, domain::admin::MAX_TRIAL_EXTENSION_DAYS);
+    }
 }

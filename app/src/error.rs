@@ -49,7 +49,8 @@ impl From<domain::Error> for AppError {
             domain::Error::Forbidden => AppError::Forbidden,
             domain::Error::Invalid(message)
             | domain::Error::Conflict(message)
-            | domain::Error::LimitReached(message) => AppError::Invalid(message),
+            | domain::Error::LimitReached(message)
+            | domain::Error::Provider(message) => AppError::Invalid(message),
             domain::Error::ReadOnly => AppError::ReadOnly,
             domain::Error::Suspended => AppError::Suspended,
             domain::Error::Fields(errors) => AppError::Form(FormProblems {

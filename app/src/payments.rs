@@ -7,6 +7,10 @@ use std::collections::HashMap;
 
 use stripe::{IdempotencyKey, RequestStrategy, StripeRequest};
 use stripe_billing::billing_portal_session::CreateBillingPortalSession;
+use stripe_billing::subscription::{
+    RetrieveSubscription, UpdateSubscription, UpdateSubscriptionItems, UpdateSubscriptionProrationBehavior,
+    UpdateSubscriptionTrialEnd,
+};
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionSubscriptionData,
     ExpireCheckoutSession,
@@ -167,6 +171,44 @@ impl Payments {
             .send(&self.client)
             .await?;
         Ok(session.url)
+    }
+
+    /// Makes a staff action's change to the store's subscription: a new trial end (nothing
+    /// charged for the days given), or the plan's price in place of the current one (prorated,
+    /// as Stripe does by default). The events that follow bring the store's row in step again.
+    pub async fn change_subscription(
+        &self,
+        change: &domain::admin::ProviderChange,
+    ) -> Result<(), PaymentError> {
+        use domain::admin::ProviderChange;
+        match change {
+            ProviderChange::TrialEnd { subscription, trial_end } => {
+                UpdateSubscription::new(subscription.as_str())
+                    .trial_end(UpdateSubscriptionTrialEnd::Timestamp(trial_end.timestamp()))
+                    .proration_behavior(UpdateSubscriptionProrationBehavior::None)
+                    .send(&self.client)
+                    .await?;
+            }
+            ProviderChange::Plan { subscription, plan } => {
+                let price = self
+                    .price_for(plan)
+                    .ok_or_else(|| PaymentError(format!("no price configured for the plan `{plan}`")))?;
+                let current = RetrieveSubscription::new(subscription.as_str()).send(&self.client).await?;
+                let item =
+                    current.items.data.first().ok_or_else(|| {
+                        PaymentError(format!("the subscription {subscription} has no item"))
+                    })?;
+                UpdateSubscription::new(subscription.as_str())
+                    .items(vec![UpdateSubscriptionItems {
+                        id: Some(item.id.to_string()),
+                        price: Some(price.to_owned()),
+                        ..UpdateSubscriptionItems::new()
+                    }])
+                    .send(&self.client)
+                    .await?;
+            }
+        }
+        Ok(())
     }
 }
 

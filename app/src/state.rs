@@ -21,6 +21,19 @@ pub struct AppState {
     /// Signups and billing through the payment provider (`STRIPE_*`); without it every store
     /// starts on the free plan.
     pub payments: Option<Arc<crate::payments::Payments>>,
+    /// What the identity provider remembers of who signed in (Hydra mode); local sign-in
+    /// remembers nothing beyond this app's own sessions.
+    pub remembered_sign_ins: Option<Arc<dyn RememberedSignIns>>,
+}
+
+/// An identity provider that remembers sign-ins (Hydra's login sessions) and lets a remembered
+/// person in without their password.
+pub trait RememberedSignIns: Send + Sync + std::fmt::Debug {
+    /// Forgets every remembered sign-in of `account`: their next sign-in asks for the password.
+    fn forget(
+        &self,
+        account: domain::AccountId,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + '_>>;
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -557,14 +557,21 @@ where
 }
 
 /// Ends every session of a store's member (in every store they belong to): they must sign in
-/// again. Refused for someone who is not a member of the store.
-pub async fn revoke_sessions(
+/// again. Refused for someone who is not a member of the store. `forget` ends what the identity
+/// provider remembers of them too (or a remembered sign-in lets them straight back in); the
+/// revocation is written only when it succeeded.
+pub async fn revoke_sessions<F, Fut>(
     db: &Db,
     staff: &Staff,
     tenant: TenantId,
     account: AccountId,
     reason: &Reason,
-) -> Result<(), Error> {
+    forget: F,
+) -> Result<(), Error>
+where
+    F: FnOnce(AccountId) -> Fut,
+    Fut: Future<Output = Result<(), Error>>,
+{
     let LockedStore { mut tx, .. } = begin_action(db, staff, tenant).await?;
     let member: Option<(String, String)> = sqlx::query_as(
         "SELECT a.email, m.role FROM memberships m JOIN accounts a ON a.id = m.account_id
@@ -575,6 +582,7 @@ pub async fn revoke_sessions(
     .fetch_optional(&mut *tx)
     .await?;
     let Some((email, role)) = member else { return Err(Error::NotFound) };
+    forget(account).await?;
     sqlx::query("UPDATE accounts SET sessions_valid_from = now() WHERE id = $1")
         .bind(account)
         .execute(&mut *tx)

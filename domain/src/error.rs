@@ -33,6 +33,10 @@ pub enum Error {
     /// The store's plan allows no more of something; the message is fit for the user.
     #[error("{0}")]
     LimitReached(String),
+    /// An outside service (the payment or identity provider) did not make a change that had
+    /// to happen with this one, so nothing was changed; the message is fit for the user.
+    #[error("{0}")]
+    Provider(String),
 }
 
 impl From<sqlx::Error> for Error {

@@ -78,6 +78,9 @@ pub async fn invite(db: &Db, scope: &TenantScope, email: &str, role: Role) -> Re
     scope.require(Permission::ManageTeam)?;
     require_may_grant(scope, role)?;
     let email = Email::parse(email).map_err(|e| FieldErrors::single("email", e.to_string()))?;
+    if crate::staff::is_staff_email(db, email.as_str()).await? {
+        return Err(FieldErrors::single("email", STAFF_NOT_INVITED));
+    }
     let mut tx = db.begin_tenant(scope).await?;
     let tenant = tx.tenant_id();
     let already: bool = sqlx::query_scalar(
@@ -302,6 +305,10 @@ pub async fn open_invitation(db: &Db, token: &str) -> Result<Result<OpenInvitati
     })
 }
 
+/// Why a staff address cannot join a store.
+const STAFF_NOT_INVITED: &str =
+    "This address belongs to the platform's staff, who reach stores only through support sessions. Invite another address.";
+
 /// Who accepts: the invited email's existing account (already proven by the caller: signed in
 /// or its password checked), or a new account with this password.
 pub enum Joiner {
@@ -312,6 +319,9 @@ pub enum Joiner {
 /// Accepts an open invitation: creates the account if needed, adds the membership (or keeps an
 /// existing one), uses up the invitation; all in one transaction. Returns the account.
 pub async fn accept(db: &Db, invitation: &OpenInvitation, joiner: Joiner) -> Result<AccountId, Error> {
+    if crate::staff::is_staff_email(db, &invitation.email).await? {
+        return Err(Error::Conflict(STAFF_NOT_INVITED.into()));
+    }
     let mut tx = TenantTx::begin(db.pool(), invitation.tenant_id).await?;
     // Used up first: of two acceptances racing, the second finds nothing to use.
     let used = sqlx::query(

@@ -1,7 +1,8 @@
 // A stand-in for Ory Hydra in the browser tests: a real, certified OpenID Provider (npm
 // `oidc-provider`) on one port, and on a second port the part of Hydra's admin API a login and
-// consent provider uses (login, consent and logout requests: get, accept, reject). Like Hydra,
-// it has no login page of its own: it sends the browser to the app's pages with challenges.
+// consent provider uses (login, consent and logout requests: get, accept, reject; revoking a
+// subject's login sessions). Like Hydra, it has no login page of its own: it sends the browser to
+// the app's pages with challenges.
 //
 // Every request body the app sends and every answer given is validated against Hydra's
 // published OpenAPI document (shared/contracts), so the app is held to Hydra's real contract.
@@ -62,6 +63,7 @@ export async function startHydraStandIn({ appBase, publicPort, adminPort, client
   const loginContexts = new Map(); // subject → context accepted at login
   const idTokenClaims = new Map(); // subject → session.id_token accepted at consent
   const logoutForms = new Map(); // logout challenge → the provider's confirmation form
+  const loginSessions = new Map(); // subject → ids of the provider sessions it signed in with
   const contractErrors = [];
 
   // Hydra sends every authorization to the login and consent pages (with `skip` when it
@@ -154,6 +156,14 @@ export async function startHydraStandIn({ appBase, publicPort, adminPort, client
     return { redirect_to: interaction.returnTo };
   }
 
+  /** Notes the provider session an interaction belongs to, so it can be revoked by subject. */
+  function seen(interaction) {
+    const { accountId, uid } = interaction.session ?? {};
+    if (!accountId || !uid) return;
+    if (!loginSessions.has(accountId)) loginSessions.set(accountId, new Set());
+    loginSessions.get(accountId).add(uid);
+  }
+
   const admin = async (req, res) => {
     const url = new URL(req.url, 'http://admin');
     const route = `${req.method} ${url.pathname}`;
@@ -168,6 +178,7 @@ export async function startHydraStandIn({ appBase, publicPort, adminPort, client
         const interaction = await interactionOr410(url.searchParams.get('login_challenge'), res);
         if (!interaction) return;
         const remembered = interaction.session?.accountId;
+        seen(interaction);
         return reply('oAuth2LoginRequest', {
           challenge: interaction.uid,
           skip: Boolean(remembered),
@@ -198,6 +209,7 @@ export async function startHydraStandIn({ appBase, publicPort, adminPort, client
         const interaction = await interactionOr410(url.searchParams.get('consent_challenge'), res);
         if (!interaction) return;
         const subject = interaction.session?.accountId;
+        seen(interaction);
         return reply('oAuth2ConsentRequest', {
           challenge: interaction.uid,
           skip: false,
@@ -232,6 +244,21 @@ export async function startHydraStandIn({ appBase, publicPort, adminPort, client
         const challenge = url.searchParams.get('logout_challenge');
         if (!logoutForms.has(challenge)) { res.writeHead(410).end('{}'); return; }
         return reply('oAuth2RedirectTo', { redirect_to: `${issuer}/logout-accepted/${challenge}` });
+      }
+      case 'DELETE /admin/oauth2/auth/sessions/login': {
+        // By subject: every sign-in of the person is forgotten; the next one asks again.
+        const subject = url.searchParams.get('subject');
+        if (!subject) {
+          res.writeHead(400, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ error: 'invalid_request', error_description: 'subject or sid is required' }));
+          return;
+        }
+        for (const uid of loginSessions.get(subject) ?? []) {
+          await (await provider.Session.findByUid(uid))?.destroy();
+        }
+        loginSessions.delete(subject);
+        res.writeHead(204).end();
+        return;
       }
       default:
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not_found' }));

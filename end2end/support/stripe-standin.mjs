@@ -1,8 +1,8 @@
 // A stand-in for Stripe in the tests: the part of Stripe's API the app calls (Checkout Sessions:
-// create, retrieve, expire; billing-portal sessions; customers and subscriptions to read), a
-// hosted checkout page to pay on, and a billing portal page. Paying sends the app the events
-// Stripe sends, built from the fixture events of the pinned API version (end2end/fixtures/stripe)
-// and signed with the webhook secret the way Stripe signs them.
+// create, retrieve, expire; billing-portal sessions; customers to read; subscriptions to read
+// and update), a hosted checkout page to pay on, and a billing portal page. Paying, and updating a
+// subscription, send the app the events Stripe sends, built from the fixture events of the pinned
+// API version (end2end/fixtures/stripe) and signed with the webhook secret the way Stripe signs them.
 //
 // The app reaches it through its real Stripe client with only the base URL changed
 // (`STRIPE_API_BASE`). Webhooks go to `/webhooks/stripe` on the origin of the session's
@@ -60,6 +60,7 @@ export async function startStripeStandIn({ port = 0, secret, eventDelayMs = 800 
   const sessions = new Map();
   const customers = new Map();
   const subscriptions = new Map();
+  const webhookUrls = new Map(); // subscription id → where its events go (the app that paid)
   const idempotent = new Map();
   const requests = [];
   const delivered = [];
@@ -109,6 +110,7 @@ export async function startStripeStandIn({ port = 0, secret, eventDelayMs = 800 
     customers.set(customer.id, customer);
     const sub = subscriptionFor(session, customer);
     subscriptions.set(sub.id, sub);
+    webhookUrls.set(sub.id, `${new URL(session.success_url).origin}/webhooks/stripe`);
     Object.assign(session, { status: 'complete', payment_status: 'paid', customer: customer.id, subscription: sub.id, invoice: sub.latest_invoice });
     session.customer_details = { address: null, email: session.customer_email, name: null, phone: null, tax_exempt: 'none', tax_ids: [] };
     const webhookUrl = `${new URL(session.success_url).origin}/webhooks/stripe`;
@@ -118,6 +120,28 @@ export async function startStripeStandIn({ port = 0, secret, eventDelayMs = 800 
       await deliver(webhookUrl, 'checkout.session.completed', publicSession(session));
       await deliver(webhookUrl, 'invoice.paid', invoiceFor(sub, true));
     }, eventDelayMs);
+  }
+
+  /** `POST /v1/subscriptions/:id` with `trial_end` and `items[0][id|price]`, as Stripe checks them. */
+  function updateSubscription(sub, form) {
+    const trialEnd = form.get('trial_end');
+    if (trialEnd !== null) {
+      const end = trialEnd === 'now' ? now() : Number(trialEnd);
+      if (!Number.isInteger(end)) throw new Error(`Invalid integer: ${trialEnd}`);
+      if (trialEnd !== 'now' && end <= now()) throw new Error('Invalid timestamp: must be an integer Unix timestamp in the future.');
+      Object.assign(sub, { trial_end: end, status: end > now() ? 'trialing' : 'active' });
+      if (end > now()) sub.trial_start ??= now();
+    }
+    const itemId = form.get('items[0][id]');
+    if (itemId !== null) {
+      const item = sub.items.data.find((i) => i.id === itemId);
+      if (!item) throw new Error(`Invalid subscription_item id: ${itemId}`);
+      const price = form.get('items[0][price]');
+      if (price) {
+        item.price.id = price;
+        item.plan.id = price;
+      }
+    }
   }
 
   const publicSession = (session) => {
@@ -210,6 +234,19 @@ export async function startStripeStandIn({ port = 0, secret, eventDelayMs = 800 
         const sub = subscriptions.get(match[1]);
         return sub ? send(res, 200, sub) : apiError(res, 404, `No such subscription: '${match[1]}'`);
       }
+      if ((match = path.match(/^\/v1\/subscriptions\/([^/]+)$/)) && req.method === 'POST') {
+        const form = await readForm(req);
+        const sub = subscriptions.get(match[1]);
+        if (!sub) return apiError(res, 404, `No such subscription: '${match[1]}'`);
+        try {
+          updateSubscription(sub, form);
+        } catch (error) {
+          return apiError(res, 400, error.message);
+        }
+        // Stripe tells of the change afterwards, as an event.
+        setTimeout(() => deliver(webhookUrls.get(sub.id), 'customer.subscription.updated', sub), eventDelayMs);
+        return send(res, 200, sub);
+      }
       // The hosted checkout page.
       if ((match = path.match(/^\/pay\/([^/]+)$/))) {
         const session = sessions.get(match[1]);
@@ -242,6 +279,8 @@ export async function startStripeStandIn({ port = 0, secret, eventDelayMs = 800 
         if (!sub) return apiError(res, 404, 'No such subscription');
         const webhookUrl = form.get('webhook_url');
         sub.status = form.get('status');
+        // A trial (begun in Stripe's dashboard, say) runs a week unless told otherwise.
+        if (sub.status === 'trialing') Object.assign(sub, { trial_start: now(), trial_end: Number(form.get('trial_end') ?? now() + 7 * 86400) });
         const type = sub.status === 'canceled' ? 'customer.subscription.deleted' : 'customer.subscription.updated';
         if (sub.status === 'past_due') await deliver(webhookUrl, 'invoice.payment_failed', invoiceFor(sub, false));
         const status = await deliver(webhookUrl, type, sub);

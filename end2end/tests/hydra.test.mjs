@@ -8,6 +8,8 @@ import { DEMO, freePort, launchBrowser, startServer } from '../support/harness.m
 import { startHydraStandIn } from '../support/hydra-standin.mjs';
 
 const MULTI = { email: 'multi@storefront.test', password: DEMO.password };
+const CLERK = { email: 'clerk@storefront.test', password: DEMO.password };
+const STAFF = { email: 'admin@platform.test', password: DEMO.password };
 
 describe('sign-in through Hydra', () => {
   let hydra;
@@ -40,6 +42,16 @@ describe('sign-in through Hydra', () => {
       SELECT t.id, a.id, 'owner' FROM t, a
       UNION ALL
       SELECT (SELECT tenant_id FROM tenant_slugs WHERE slug = 'demo'), a.id, 'viewer' FROM a`);
+    // A member of the demo store whose sessions staff will end, and a platform admin.
+    server.sql(`
+      WITH a AS (INSERT INTO accounts (email, password_hash)
+                 SELECT '${CLERK.email}', password_hash FROM accounts WHERE email = '${DEMO.email}' RETURNING id)
+      INSERT INTO memberships (tenant_id, account_id, role)
+      SELECT (SELECT tenant_id FROM tenant_slugs WHERE slug = 'demo'), a.id, 'member' FROM a`);
+    server.sql(`
+      WITH a AS (INSERT INTO accounts (email, password_hash)
+                 SELECT '${STAFF.email}', password_hash FROM accounts WHERE email = '${DEMO.email}' RETURNING id)
+      INSERT INTO staff (account_id, role) SELECT id, 'admin' FROM a`);
     // An order of the second store, whose URL a demo store user will try.
     secondStoreOrder = server.sql(`
       WITH t AS (SELECT tenant_id AS id FROM tenant_slugs WHERE slug = 'second'),
@@ -132,6 +144,38 @@ describe('sign-in through Hydra', () => {
     await startAt(page);
     assert.equal(await page.getByLabel('Password').count(), 1);
     await context.close();
+  });
+
+  test("staff ending a member's sessions ends the remembered sign-in too", async () => {
+    const member = await browser.newContext();
+    const memberPage = await member.newPage();
+    await startAt(memberPage);
+    await submit(memberPage, CLERK);
+    await memberPage.waitForURL(`${server.base}/`);
+
+    const staff = await browser.newContext();
+    const staffPage = await staff.newPage();
+    await startAt(staffPage);
+    await submit(staffPage, STAFF);
+    await staffPage.waitForURL(`${server.base}/admin`);
+    const demo = server.sql("SELECT tenant_id FROM tenant_slugs WHERE slug = 'demo'");
+    await staffPage.goto(`${server.base}/admin/stores/${demo}`);
+    const revoke = staffPage.locator('details', { hasText: `End ${CLERK.email}'s sessions` });
+    await revoke.locator('summary').click();
+    await revoke.getByLabel('Reason').fill('Lost their phone');
+    await revoke.getByLabel('They must sign in again on every device.').check();
+    await revoke.getByRole('button', { name: 'End their sessions' }).click();
+    await staffPage.getByText('Their sessions are ended').waitFor();
+
+    // The member's session here is over, and the provider no longer lets them in unasked.
+    await memberPage.goto(`${server.base}/products`);
+    assert.match(await memberPage.content(), /Please sign in to continue|Sign in/);
+    await startAt(memberPage);
+    assert.equal(await memberPage.getByLabel('Password').count(), 1, 'a remembered sign-in let them back in');
+    await submit(memberPage, CLERK);
+    await memberPage.waitForURL(`${server.base}/`);
+    await member.close();
+    await staff.close();
   });
 
   test('cancelling ends the sign-in with a clear message', async () => {

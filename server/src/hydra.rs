@@ -164,6 +164,17 @@ impl HydraAdmin {
         self.put::<()>(&self.url("logout", "/accept"), "logout_challenge", challenge, None).await
     }
 
+    /// `revokeOAuth2LoginSessions` by subject: Hydra forgets every sign-in of the account, so
+    /// its next login request is not `skip` and our page asks for the password.
+    pub async fn revoke_login_sessions(&self, subject: &str) -> Result<(), HydraError> {
+        let url = format!("{}/admin/oauth2/auth/sessions/login", self.base);
+        let response = self.http.delete(url).query(&[("subject", subject)]).send().await?;
+        match response.status().as_u16() {
+            200..=299 => Ok(()),
+            status => Err(HydraError::Status { status, body: response.text().await.unwrap_or_default() }),
+        }
+    }
+
     async fn get<T: serde::de::DeserializeOwned>(
         &self,
         url: &str,
@@ -195,5 +206,16 @@ async fn checked(response: reqwest::Response) -> Result<reqwest::Response, Hydra
         200..=299 => Ok(response),
         404 | 410 => Err(HydraError::Expired),
         status => Err(HydraError::Status { status, body: response.text().await.unwrap_or_default() }),
+    }
+}
+
+impl app::state::RememberedSignIns for HydraAdmin {
+    fn forget(
+        &self,
+        account: domain::AccountId,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + '_>> {
+        Box::pin(
+            async move { self.revoke_login_sessions(&account.to_string()).await.map_err(|e| e.to_string()) },
+        )
     }
 }

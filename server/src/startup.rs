@@ -9,7 +9,7 @@ use anyhow::Context;
 use app::mail::Mailer;
 use app::payments::Payments;
 use app::site::{plan_info, DemoLogin, SiteInfo};
-use app::state::AppState;
+use app::state::{AppState, RememberedSignIns};
 use app::{shell, App, SITE_NAME};
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
@@ -123,10 +123,18 @@ impl Application {
                 None => None,
             },
             payments,
+            remembered_sign_ins: None,
         };
         let mode = match &settings.hydra {
             Some(hydra) => SignInMode::Hydra(Arc::new(IdentityProvider::new(hydra.clone(), &public_url)?)),
             None => SignInMode::Local,
+        };
+        let state = match &mode {
+            SignInMode::Hydra(provider) => AppState {
+                remembered_sign_ins: Some(Arc::new(provider.admin.clone()) as Arc<dyn RememberedSignIns>),
+                ..state
+            },
+            SignInMode::Local => state,
         };
         let router = router(state, settings, &public_url, mode);
         Ok(Application { listener, router, database, db })

@@ -8,11 +8,11 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::admin::{
     get_platform_overview, get_store, list_stores, state_label, ActOnStore, OverviewView, SignupDay,
-    StaffView, StartSupportSession, StoreDetailView, StoreListView, StoresQuery, REACTIVATE, REVOKE_SESSIONS,
-    SORTS, STATES, SUSPEND,
+    StaffView, StartSupportSession, StoreDetailView, StoreListView, StoresQuery, CHANGE_PLAN, EXTEND_TRIAL,
+    MAX_TRIAL_EXTENSION_DAYS, REACTIVATE, REVOKE_SESSIONS, SORTS, STATES, SUSPEND,
 };
 use crate::components::{
-    problem_page, EmptyState, FormAlert, FormFailure, LoadingPage, Notice, SubmitButton,
+    problem_page, EmptyState, Field, FormAlert, FormFailure, Loading, Notice, SubmitButton,
 };
 use crate::error::AppError;
 use crate::format;
@@ -20,9 +20,10 @@ use crate::pages::products::{BUTTON, SECONDARY};
 
 const ADMIN_LINKS: [(&str, &str); 2] = [("/admin", "Overview"), ("/admin/stores", "Stores")];
 
-/// The panel's own top bar: no store, the staff member and their role.
+/// The panel's own top bar: no store, the staff member and their role (`None` while the page
+/// loads).
 #[component]
-fn AdminBar(staff: StaffView) -> impl IntoView {
+fn AdminBar(staff: Option<StaffView>) -> impl IntoView {
     view! {
         <header class="border-b border-slate-800 bg-slate-900 text-white">
             <div class="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-2 px-4 py-3">
@@ -32,18 +33,26 @@ fn AdminBar(staff: StaffView) -> impl IntoView {
                         <a href=href class="whitespace-nowrap py-1 text-slate-200 hover:text-white">{label}</a>
                     }).collect_view()}
                 </nav>
-                <div class="flex items-center gap-3 text-sm">
-                    <span data-testid="staff">{staff.email}" · "{staff.role}</span>
-                    <form method="post" action="/logout">
-                        <button type="submit" class="rounded-md border border-slate-500 px-3 py-1.5 hover:bg-slate-800 focus:outline-none focus:ring-2 focus:ring-indigo-400">
-                            "Sign out"
-                        </button>
-                    </form>
-                </div>
+                {staff.map(|staff| view! {
+                    <div class="flex items-center gap-3 text-sm">
+                        <span data-testid="staff">{staff.email}" · "{staff.role}</span>
+                        <form method="post" action="/logout">
+                            <button type="submit" class="rounded-md border border-slate-500 px-3 py-1.5 hover:bg-slate-800 focus:outline-none focus:ring-2 focus:ring-indigo-400">
+                                "Sign out"
+                            </button>
+                        </form>
+                    </div>
+                })}
             </div>
         </header>
     }
     .into_any()
+}
+
+/// An admin page's frame while its data loads.
+#[component]
+fn AdminLoading() -> impl IntoView {
+    view! { <AdminBar staff=None/><main class="mx-auto max-w-6xl px-4 py-8"><Loading/></main> }
 }
 
 /// An admin page's frame: the bar, the title, and the page's data or why it is missing.
@@ -66,7 +75,7 @@ pub fn AdminOverviewPage() -> impl IntoView {
     let overview = Resource::new(|| (), |_| get_platform_overview());
     view! {
         <Title text="Admin"/>
-        <Suspense fallback=LoadingPage>
+        <Suspense fallback=AdminLoading>
             {move || Suspend::new(async move {
                 match overview.await {
                     Ok(overview) => view! { <OverviewBody overview/> }.into_any(),
@@ -81,7 +90,7 @@ pub fn AdminOverviewPage() -> impl IntoView {
 fn OverviewBody(overview: OverviewView) -> impl IntoView {
     let total: i64 = overview.by_state.iter().map(|c| c.stores).sum();
     view! {
-        <AdminBar staff=overview.staff.clone()/>
+        <AdminBar staff=Some(overview.staff.clone())/>
         <main class="mx-auto max-w-6xl px-4 py-8">
             <h1 class="text-2xl font-semibold">"Platform overview"</h1>
             <section aria-labelledby="by-state" class="mt-6">
@@ -186,7 +195,7 @@ pub fn AdminStoresPage() -> impl IntoView {
     let stores = Resource::new(query, list_stores);
     view! {
         <Title text="Stores · Admin"/>
-        <Suspense fallback=LoadingPage>
+        <Suspense fallback=AdminLoading>
             {move || Suspend::new(async move {
                 match stores.await {
                     Ok(list) => view! { <StoresBody list query=query()/> }.into_any(),
@@ -206,7 +215,7 @@ fn StoresBody(list: StoreListView, query: StoresQuery) -> impl IntoView {
     let next = list.next.clone().map(|cursor| query.href(&cursor, ""));
     let plans = list.plans.clone();
     view! {
-        <AdminBar staff=list.staff.clone()/>
+        <AdminBar staff=Some(list.staff.clone())/>
         <main class="mx-auto max-w-6xl px-4 py-8">
             <h1 class="text-2xl font-semibold">"Stores"</h1>
             <form method="get" action="/admin/stores" role="search" aria-label="Search stores"
@@ -315,7 +324,7 @@ pub fn AdminStorePage() -> impl IntoView {
     );
     view! {
         <Title text="Store · Admin"/>
-        <Suspense fallback=LoadingPage>
+        <Suspense fallback=AdminLoading>
             {move || Suspend::new(async move {
                 match store.await {
                     Ok(store) => view! { <StoreBody store support changed last_done/> }.into_any(),
@@ -345,11 +354,12 @@ fn StoreBody(
     let may_manage = store.staff.may_manage;
     let id = store.id;
     let suspended = store.state == "suspended";
+    let on_trial = store.state == "trialing";
     let members = store.members.clone();
     let support_form = FormFailure::of(support);
     let done = Done { changed, last_done };
     view! {
-        <AdminBar staff=store.staff.clone()/>
+        <AdminBar staff=Some(store.staff.clone())/>
         <main class="mx-auto max-w-6xl px-4 py-8">
             <a href="/admin/stores" class="text-sm text-indigo-700 hover:underline">"← All stores"</a>
             <h1 class="mt-2 text-2xl font-semibold" data-testid="store-title">{store.name.clone()}</h1>
@@ -424,6 +434,29 @@ fn StoreBody(
                     }}
                 </section>
             })}
+            {may_manage.then(|| view! {
+                <section aria-labelledby="billing-actions" class="mt-6 rounded-lg border border-slate-200 bg-white p-4">
+                    <h2 id="billing-actions" class="text-lg font-semibold">"Plan and trial"</h2>
+                    <p class="mt-1 text-sm text-slate-600">{if store.stripe_subscription_id.is_some() {
+                        "This store pays through Stripe: its subscription there changes first, and nothing changes here if Stripe refuses."
+                    } else {
+                        "This store has no subscription at Stripe: the change applies here only."
+                    }}</p>
+                    <details class="mt-3">
+                        <summary class="cursor-pointer text-indigo-700">"Change the plan"</summary>
+                        <ActionConfirm done id action=CHANGE_PLAN account_id=None
+                            asks=ActionInput::Plan { current: store.plan.clone(), plans: store.plans.clone() }
+                            confirm_label="Move the store to this plan; its limits apply at once." submit="Change the plan"/>
+                    </details>
+                    {on_trial.then(|| view! {
+                        <details class="mt-3">
+                            <summary class="cursor-pointer text-indigo-700">"Extend the trial"</summary>
+                            <ActionConfirm done id action=EXTEND_TRIAL account_id=None asks=ActionInput::Days
+                                confirm_label="Give the store these days free of charge." submit="Extend the trial"/>
+                        </details>
+                    })}
+                </section>
+            })}
             <section aria-labelledby="audit" class="mt-6">
                 <h2 id="audit" class="text-lg font-semibold">"Platform audit log"</h2>
                 {if store.audit.is_empty() {
@@ -469,6 +502,17 @@ fn ReasonField(id: String, value: Option<String>) -> impl IntoView {
     }
 }
 
+/// What a staff action's form asks for besides the reason and the confirmation.
+#[derive(Clone, Default)]
+enum ActionInput {
+    #[default]
+    Nothing,
+    /// Days to add to a trial.
+    Days,
+    /// Another plan than `current`: `(id, name)` of every plan.
+    Plan { current: String, plans: Vec<(String, String)> },
+}
+
 /// A staff action's form: a reason and a confirmation box, then the button.
 #[component]
 fn ActionConfirm(
@@ -478,9 +522,40 @@ fn ActionConfirm(
     account_id: Option<i64>,
     confirm_label: &'static str,
     submit: &'static str,
+    /// What the action asks for besides the reason.
+    #[prop(optional)]
+    asks: ActionInput,
 ) -> impl IntoView {
     let act = ServerAction::<ActOnStore>::new();
     let form = FormFailure::of(act);
+    let input = match asks {
+        ActionInput::Nothing => None,
+        ActionInput::Days => Some(
+            view! {
+                <Field label="Days to add" name="days" kind="number" inputmode="numeric" required=true
+                    value=form.typed("days").unwrap_or_else(|| "14".into()) error=form.field("days")
+                    hint=format!("From 1 to {MAX_TRIAL_EXTENSION_DAYS}, counted from the trial's current end.")/>
+            }
+            .into_any(),
+        ),
+        ActionInput::Plan { current, plans } => {
+            let chosen = form.typed("plan");
+            Some(
+                view! {
+                    <div>
+                        <label for="field-plan" class="block text-sm font-medium">"New plan"</label>
+                        <select id="field-plan" name="plan" required class="mt-1 w-full rounded-md border border-slate-300 px-3 py-1.5">
+                            {plans.into_iter().filter(|(plan, _)| *plan != current).map(|(plan, name)| {
+                                let selected = chosen.as_deref() == Some(plan.as_str());
+                                view! { <option value=plan selected=selected>{name}</option> }
+                            }).collect_view()}
+                        </select>
+                    </div>
+                }
+                .into_any(),
+            )
+        }
+    };
     Effect::new(move |_| {
         if let Some(Ok(message)) = act.value().get() {
             done.last_done.set(Some(message));
@@ -498,6 +573,7 @@ fn ActionConfirm(
             <input type="hidden" name="action" value=action/>
             {account_id.map(|account| view! { <input type="hidden" name="account_id" value=account.to_string()/> })}
             <FormAlert failure=form.error()/>
+            {input}
             <ReasonField id=format!("{prefix}-reason") value=form.typed("reason")/>
             <div class="flex items-start gap-2">
                 <input id=confirm_id.clone() name="confirm" type="checkbox" value="yes" required class="mt-1"/>

@@ -214,17 +214,43 @@ async fn revoking_a_members_sessions_ends_the_ones_begun_before() {
     let before = Utc::now() - chrono::Duration::milliseconds(5);
     assert!(TenantScope::for_session(&t.db, store.owner, store.tenant, before).await.is_ok());
 
-    admin::revoke_sessions(&t.db, &admin_staff, store.tenant, store.owner, &reason("Lost laptop"))
+    // The identity provider refusing to forget them: nothing is revoked.
+    let unreachable = |_| async { Err(Error::Provider("The sign-in service is down.".into())) };
+    let refused = admin::revoke_sessions(
+        &t.db,
+        &admin_staff,
+        store.tenant,
+        store.owner,
+        &reason("Lost laptop"),
+        unreachable,
+    )
+    .await;
+    assert!(matches!(refused, Err(Error::Provider(_))), "{refused:?}");
+    assert!(TenantScope::for_session(&t.db, store.owner, store.tenant, before).await.is_ok());
+
+    let forgotten = std::sync::Mutex::new(Vec::new());
+    let forget = |account| {
+        forgotten.lock().unwrap().push(account);
+        async { Ok(()) }
+    };
+    admin::revoke_sessions(&t.db, &admin_staff, store.tenant, store.owner, &reason("Lost laptop"), forget)
         .await
         .unwrap();
+    assert_eq!(*forgotten.lock().unwrap(), vec![store.owner], "the identity provider was not told");
     let revoked = TenantScope::for_session(&t.db, store.owner, store.tenant, before).await;
     assert!(matches!(revoked, Err(Error::NotFound)), "an old session survived");
     assert!(TenantScope::for_session(&t.db, store.owner, store.tenant, Utc::now()).await.is_ok());
 
     let stranger = t.store("Other Shop").await;
-    let not_a_member =
-        admin::revoke_sessions(&t.db, &admin_staff, store.tenant, stranger.owner, &reason("Wrong store"))
-            .await;
+    let not_a_member = admin::revoke_sessions(
+        &t.db,
+        &admin_staff,
+        store.tenant,
+        stranger.owner,
+        &reason("Wrong store"),
+        |_| async { panic!("a stranger's sign-ins were forgotten") },
+    )
+    .await;
     assert!(matches!(not_a_member, Err(Error::NotFound)), "{not_a_member:?}");
 }
 
@@ -324,4 +350,151 @@ async fn the_overview_counts_stores_by_state_signups_revenue_and_failed_payments
     assert_eq!(usd(&after), usd(&before) + 2900, "a past-due Starter store still counts at its price");
     assert_eq!(after.failed_payment_stores, before.failed_payment_stores + 1);
     assert_eq!(after.failed_payments[0].tenant_id, paying.tenant);
+}
+
+/// Records what a staff action asked of the payment provider, and answers with `answer`.
+#[derive(Default)]
+struct ProviderLog(std::sync::Mutex<Vec<admin::ProviderChange>>);
+
+impl ProviderLog {
+    fn sync(
+        &self,
+        answer: Result<(), Error>,
+    ) -> impl FnOnce(admin::ProviderChange) -> std::future::Ready<Result<(), Error>> + '_ {
+        move |change| {
+            self.0.lock().unwrap().push(change);
+            std::future::ready(answer)
+        }
+    }
+
+    fn changes(&self) -> Vec<admin::ProviderChange> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+async fn audit_actions(t: &TestDb, staff: &staff::Staff, store: domain::TenantId) -> Vec<String> {
+    admin::store_detail(&t.db, staff, store).await.unwrap().audit.into_iter().map(|e| e.action).collect()
+}
+
+#[tokio::test]
+async fn a_trial_is_extended_at_the_payment_provider_first_and_only_for_stores_on_trial() {
+    let t = TestDb::new().await;
+    let (admin_staff, _) = t.staff(StaffRole::Admin).await;
+    let store = t.store("Corner Shop").await;
+    let days = admin::TrialExtension::parse("14").unwrap();
+    let log = ProviderLog::default();
+
+    let not_on_trial =
+        admin::extend_trial(&t.db, &admin_staff, store.tenant, days, &reason("Asked"), log.sync(Ok(())))
+            .await;
+    assert!(matches!(not_on_trial, Err(Error::Conflict(_))), "{not_on_trial:?}");
+
+    let trial_end: chrono::DateTime<Utc> = sqlx::query_scalar(
+        "UPDATE tenants SET plan_id = 'starter', billing_status = 'trialing', stripe_subscription_id = 'sub_trial',
+                trial_ends_at = date_trunc('second', now()) + interval '3 days'
+         WHERE id = $1 RETURNING trial_ends_at",
+    )
+    .bind(store.tenant)
+    .fetch_one(&t.owner)
+    .await
+    .unwrap();
+    let refused = admin::extend_trial(
+        &t.db,
+        &admin_staff,
+        store.tenant,
+        days,
+        &reason("Asked"),
+        log.sync(Err(Error::Provider("Stripe is down.".into()))),
+    )
+    .await;
+    assert!(matches!(refused, Err(Error::Provider(_))), "{refused:?}");
+    let kept: Option<chrono::DateTime<Utc>> =
+        sqlx::query_scalar("SELECT trial_ends_at FROM tenants WHERE id = $1")
+            .bind(store.tenant)
+            .fetch_one(&t.owner)
+            .await
+            .unwrap();
+    assert_eq!(kept, Some(trial_end), "the trial changed although the provider refused");
+    assert!(audit_actions(&t, &admin_staff, store.tenant).await.is_empty());
+
+    let extended =
+        admin::extend_trial(&t.db, &admin_staff, store.tenant, days, &reason("Asked"), log.sync(Ok(())))
+            .await
+            .unwrap();
+    assert_eq!(extended, trial_end + chrono::Duration::days(14), "counted from the trial's end");
+    let expected = admin::ProviderChange::TrialEnd { subscription: "sub_trial".into(), trial_end: extended };
+    assert_eq!(log.changes(), vec![expected.clone(), expected]);
+    assert_eq!(audit_actions(&t, &admin_staff, store.tenant).await, vec!["store.trial_extended"]);
+
+    for bad in ["0", "91", "two weeks", ""] {
+        assert!(admin::TrialExtension::parse(bad).is_err(), "{bad} days were accepted");
+    }
+}
+
+#[tokio::test]
+async fn a_plan_change_must_fit_the_new_plan_and_reaches_the_payment_provider() {
+    let t = TestDb::new().await;
+    let (admin_staff, _) = t.staff(StaffRole::Admin).await;
+    let (support_staff, _) = t.staff(StaffRole::Support).await;
+    let store = t.store("Corner Shop").await;
+    for n in 0..2 {
+        let account = t.account(&domain::testing::unique_email(&format!("member{n}")), TEST_PASSWORD).await;
+        t.add_member(store.tenant, account, Role::Member).await;
+    }
+    let log = ProviderLog::default();
+    let (asked, upgrade) = (reason("Asked"), reason("Upgrade"));
+    let plan_of = || async {
+        sqlx::query_scalar::<_, String>("SELECT plan_id FROM tenants WHERE id = $1")
+            .bind(store.tenant)
+            .fetch_one(&t.owner)
+            .await
+            .unwrap()
+    };
+
+    let support =
+        admin::change_plan(&t.db, &support_staff, store.tenant, "starter", &asked, log.sync(Ok(())));
+    assert!(matches!(support.await, Err(Error::Forbidden)));
+    let same = admin::change_plan(&t.db, &admin_staff, store.tenant, "growth", &asked, log.sync(Ok(())));
+    assert!(matches!(same.await, Err(Error::Conflict(_))));
+    let unknown = admin::change_plan(&t.db, &admin_staff, store.tenant, "platinum", &asked, log.sync(Ok(())));
+    assert!(matches!(unknown.await, Err(Error::Invalid(_))));
+    // Three members do not fit the Free plan's two.
+    let too_small = admin::change_plan(&t.db, &admin_staff, store.tenant, "free", &asked, log.sync(Ok(())));
+    assert!(matches!(too_small.await, Err(Error::LimitReached(_))));
+    assert_eq!(plan_of().await, "growth");
+
+    // Without a subscription at the provider, nothing is asked of it.
+    admin::change_plan(&t.db, &admin_staff, store.tenant, "starter", &reason("Downgrade"), log.sync(Ok(())))
+        .await
+        .unwrap();
+    assert_eq!(plan_of().await, "starter");
+    assert!(log.changes().is_empty());
+
+    sqlx::query(
+        "UPDATE tenants SET billing_status = 'active', stripe_subscription_id = 'sub_paid' WHERE id = $1",
+    )
+    .bind(store.tenant)
+    .execute(&t.owner)
+    .await
+    .unwrap();
+    let refused = admin::change_plan(
+        &t.db,
+        &admin_staff,
+        store.tenant,
+        "growth",
+        &upgrade,
+        log.sync(Err(Error::Provider("Stripe is down.".into()))),
+    );
+    assert!(matches!(refused.await, Err(Error::Provider(_))));
+    assert_eq!(plan_of().await, "starter");
+    admin::change_plan(&t.db, &admin_staff, store.tenant, "growth", &upgrade, log.sync(Ok(())))
+        .await
+        .unwrap();
+    assert_eq!(plan_of().await, "growth");
+    let expected = admin::ProviderChange::Plan { subscription: "sub_paid".into(), plan: "growth".into() };
+    assert_eq!(log.changes(), vec![expected.clone(), expected]);
+    assert_eq!(
+        audit_actions(&t, &admin_staff, store.tenant).await,
+        vec!["store.plan_changed", "store.plan_changed"]
+    );
 }

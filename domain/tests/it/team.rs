@@ -142,3 +142,29 @@ async fn the_last_owner_cannot_be_removed_or_demoted_and_only_owners_make_owners
         Err(Error::NotFound)
     ));
 }
+
+#[tokio::test]
+async fn staff_addresses_are_not_invited_and_cannot_accept_an_earlier_invitation() {
+    use domain::staff::{self, StaffRole};
+
+    let t = TestDb::new().await;
+    let store = t.store("Alpha").await;
+    let owner = t.scope(store.owner, store.tenant).await;
+    let (_, staff_email) = t.staff(StaffRole::Support).await;
+    let refused = team::invite(&t.db, &owner, &staff_email, Role::Viewer).await;
+    assert!(
+        matches!(&refused, Err(Error::Fields(f)) if f.iter().any(|(field, _)| field == "email")),
+        "{refused:?}"
+    );
+
+    // Invited first, made staff afterwards: the invitation no longer lets them in.
+    let email = unique_email("later-staff");
+    let invitation = team::invite(&t.db, &owner, &email, Role::Viewer).await.unwrap();
+    let parsed = Email::parse(&email).unwrap();
+    staff::create(&t.owner, &parsed, StaffRole::Support, Some(&new_password(&email))).await.unwrap();
+    let open = team::open_invitation(&t.db, &invitation.token).await.unwrap().unwrap();
+    let account = open.account.expect("the staff account");
+    let accepted = team::accept(&t.db, &open, Joiner::Existing(account)).await;
+    assert!(matches!(accepted, Err(Error::Conflict(_))), "{accepted:?}");
+    assert!(domain::accounts::memberships(&t.db, account).await.unwrap().is_empty());
+}

@@ -238,3 +238,120 @@ async fn a_support_session_shows_the_store_read_only_with_a_banner_until_it_ends
     let home = visitor.get("/").await.text().await.unwrap();
     assert!(!home.contains("Support session in"), "the banner outlived the session");
 }
+
+#[tokio::test]
+async fn a_support_session_reaches_its_own_store_only() {
+    let app = TestApp::spawn().await;
+    let store = app.db.store("Corner Shop").await;
+    let other = app.db.store("Other Shop").await;
+    let other_order = app.db.add_orders(other.tenant, 1, &["paid"]).await[0];
+    let other_customer: i64 = sqlx::query_scalar("SELECT id FROM customers WHERE tenant_id = $1")
+        .bind(other.tenant)
+        .fetch_one(&app.db.owner)
+        .await
+        .unwrap();
+    let visitor = staff(&app, StaffRole::Support).await;
+    let started = visitor
+        .server_fn(
+            "admin_start_support_session",
+            &[("id", &store.tenant.to_string()), ("reason", "Question")],
+        )
+        .await;
+    assert!(started.status().is_success() || started.status().is_redirection(), "{}", started.status());
+
+    for (endpoint, id) in [("get_order", other_order), ("get_customer", other_customer)] {
+        let body = visitor.server_fn(endpoint, &[("id", &id.to_string())]).await.text().await.unwrap();
+        assert!(body.contains("NotFound"), "{endpoint} of another store: {body}");
+    }
+    let page = visitor.get(&format!("/orders/{other_order}")).await;
+    assert_eq!(page.status(), 404);
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("Ada Okafor") && !html.contains("Other Shop"), "another store's order showed");
+}
+
+#[tokio::test]
+async fn a_paying_stores_plan_and_trial_change_at_stripe_first_and_stay_in_step() {
+    use crate::billing::{paid_signup, stripe_app, STRIPE_SECRET};
+    use crate::common::StripeStandIn;
+
+    let stripe = StripeStandIn::start(STRIPE_SECRET).await;
+    let app = stripe_app(&stripe.base).await;
+    let tenant = paid_signup(&app).await;
+    let subscription: String = sqlx::query_scalar("SELECT stripe_subscription_id FROM tenants WHERE id = $1")
+        .bind(tenant)
+        .fetch_one(&app.db.owner)
+        .await
+        .unwrap();
+    let admin = staff(&app, StaffRole::Admin).await;
+    let action = |action: &'static str, field: (&'static str, &'static str)| {
+        vec![
+            ("id", tenant.to_string()),
+            ("action", action.to_owned()),
+            (field.0, field.1.to_owned()),
+            ("reason", "Asked by the owner".to_owned()),
+            ("confirm", "yes".to_owned()),
+        ]
+    };
+    let stripe_subscription = || async {
+        let state = stripe.state().await;
+        let subs = state["subscriptions"].as_array().unwrap().clone();
+        subs.into_iter().find(|s| s["id"] == subscription.as_str()).expect("the store's subscription")
+    };
+
+    // A plan with no price cannot replace a paid subscription: nothing changes anywhere.
+    let (ok, body) = act(&admin, action("change_plan", ("plan", "free"))).await;
+    assert!(!ok && body.contains("no price there"), "{body}");
+
+    let (ok, body) = act(&admin, action("change_plan", ("plan", "growth"))).await;
+    assert!(ok, "{body}");
+    let sub = stripe_subscription().await;
+    assert_eq!(sub["items"]["data"][0]["price"]["id"], "price_growth_monthly", "Stripe's price");
+    let plan = || async {
+        sqlx::query_as::<_, (String, Option<chrono::DateTime<chrono::Utc>>)>(
+            "SELECT plan_id, trial_ends_at FROM tenants WHERE id = $1",
+        )
+        .bind(tenant)
+        .fetch_one(&app.db.owner)
+        .await
+        .unwrap()
+    };
+    assert_eq!(plan().await.0, "growth");
+
+    // Only a store on trial has its trial extended; Stripe starts one (from its dashboard, say).
+    let (ok, body) = act(&admin, action("extend_trial", ("days", "14"))).await;
+    assert!(!ok && body.contains("Only a store on trial"), "{body}");
+    let webhook = format!("{}/webhooks/stripe", app.base);
+    let trial = reqwest::Client::new()
+        .post(format!("{}/_standin/subscriptions/{subscription}", stripe.base))
+        .form(&[("status", "trialing"), ("webhook_url", &webhook)])
+        .send()
+        .await
+        .unwrap();
+    assert!(trial.status().is_success());
+    let trial_end = stripe_subscription().await["trial_end"].as_i64().unwrap();
+    assert_eq!(plan().await.1.map(|t| t.timestamp()), Some(trial_end), "the trial's end from Stripe's event");
+
+    let (ok, body) = act(&admin, action("extend_trial", ("days", "120"))).await;
+    assert!(!ok && body.contains("from 1 to 90"), "{body}");
+    let (ok, body) = act(&admin, action("extend_trial", ("days", "14"))).await;
+    assert!(ok && body.contains("The trial now ends on"), "{body}");
+    let extended = trial_end + 14 * 86_400;
+    assert_eq!(stripe_subscription().await["trial_end"], extended, "Stripe's trial end");
+    assert_eq!(plan().await.1.map(|t| t.timestamp()), Some(extended));
+
+    // Stripe's events about the changes arrive afterwards and agree with the store's row.
+    let mut events = 0;
+    for _ in 0..100 {
+        let delivered = stripe.state().await["delivered"].as_array().unwrap().clone();
+        events = delivered.iter().filter(|d| d["type"] == "customer.subscription.updated").count();
+        if events == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(events, 3, "the updates' events were not all delivered");
+    assert_eq!(plan().await, ("growth".to_owned(), chrono::DateTime::from_timestamp(extended, 0)));
+
+    let page = admin.get(&format!("/admin/stores/{tenant}")).await.text().await.unwrap();
+    assert!(page.contains("store.plan_changed") && page.contains("store.trial_extended"), "the audit log");
+}

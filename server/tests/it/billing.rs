@@ -9,7 +9,8 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use stripe_webhook::{EventObject, Webhook};
 
-const SECRET: &str = "whsec_storefront_tests";
+pub(crate) const STRIPE_SECRET: &str = "whsec_storefront_tests";
+const SECRET: &str = STRIPE_SECRET;
 const PRICES: &str = "starter=price_starter_monthly,growth=price_growth_monthly";
 const FIXTURES: [&str; 7] = [
     "checkout.session.completed",
@@ -27,7 +28,7 @@ fn fixture(kind: &str) -> Value {
 }
 
 /// The app with Stripe configured; its client goes to `api_base`.
-async fn stripe_app(api_base: &str) -> TestApp {
+pub(crate) async fn stripe_app(api_base: &str) -> TestApp {
     TestApp::spawn_with(&[
         ("STRIPE_SECRET_KEY", "sk_test_storefront"),
         ("STRIPE_WEBHOOK_SECRET", SECRET),
@@ -360,6 +361,25 @@ async fn a_store_still_waiting_for_its_payment_can_go_to_checkout_again() {
     assert!(location.starts_with(&format!("{}/pay/", stripe.base)), "{location}");
     let state = stripe.state().await;
     assert_eq!(state["sessions"][0]["client_reference_id"], store.tenant.to_string());
+}
+
+/// A store signed up for Starter and paid for through the stand-in the app is configured with,
+/// open once the payment's events arrived.
+pub(crate) async fn paid_signup(app: &TestApp) -> TenantId {
+    let visitor = app.visitor();
+    let email = unique_email("paying");
+    let checkout = submit_signup(&visitor, &email).await;
+    let tenant: TenantId = sqlx::query_scalar(
+        "SELECT m.tenant_id FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE a.email = $1",
+    )
+    .bind(&email)
+    .fetch_one(&app.db.owner)
+    .await
+    .unwrap();
+    let paid = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    assert_eq!(paid.post(&checkout).form(&[("card", "4242")]).send().await.unwrap().status(), 303);
+    wait_until_open(app, tenant).await;
+    tenant
 }
 
 async fn wait_until_open(app: &TestApp, tenant: TenantId) {
