@@ -46,14 +46,15 @@ CREATE TABLE support_sessions (
 COMMENT ON TABLE support_sessions IS 'control-plane';
 CREATE INDEX support_sessions_tenant_idx ON support_sessions (tenant_id, started_at DESC);
 
--- Sessions that began before this moment are no longer accepted (staff revoked them).
--- In a DO block: accounts is a reference table on Citus (see the foundation migration).
+-- Sessions that began before this moment are no longer accepted (staff revoked them), and
+-- contains-search on owners' addresses. In a DO block: accounts is a reference table on Citus,
+-- whose DDL must reach the workers as one statement (see the foundation migration).
 DO $$
 BEGIN
     ALTER TABLE accounts ADD COLUMN sessions_valid_from timestamptz;
+    CREATE INDEX accounts_email_trgm_idx ON accounts USING gin (email gin_trgm_ops);
 END
 $$;
-CREATE INDEX accounts_email_trgm_idx ON accounts USING gin (email gin_trgm_ops);
 
 -- The tenants list: contains-search on name and slug, sorted by age or name, filtered by
 -- state or plan with a sort (rare states are found through the state index, then sorted).

@@ -178,6 +178,64 @@ pub fn StatusBadge(status: String) -> impl IntoView {
     }
 }
 
+/// A column of a [`DataTable`]: text reads from the start, numbers line up at the end.
+#[derive(Clone, Copy, Debug)]
+pub enum Column {
+    Text(&'static str),
+    Number(&'static str),
+}
+
+/// A list's table: a caption for screen readers, the column headers, and the rows as children;
+/// on a narrow screen it scrolls sideways instead of squeezing.
+#[component]
+pub fn DataTable(
+    caption: &'static str,
+    columns: &'static [Column],
+    #[prop(optional)] testid: Option<&'static str>,
+    /// The space above it.
+    #[prop(default = "mt-6")]
+    spacing: &'static str,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class=format!("{spacing} overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm")>
+            <table class="min-w-full text-sm" data-testid=testid>
+                <caption class="sr-only">{caption}</caption>
+                <thead class="bg-slate-50 text-left text-slate-600">
+                    <tr>
+                        {columns.iter().map(|column| match *column {
+                            Column::Text(label) => view! { <th scope="col" class="px-4 py-2 font-medium">{label}</th> },
+                            Column::Number(label) => view! { <th scope="col" class="px-4 py-2 text-right font-medium">{label}</th> },
+                        }).collect_view()}
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-slate-100">{children()}</tbody>
+            </table>
+        </div>
+    }
+}
+
+/// A list's sort choice, for its search form: `sorts` as `(value, label)`, `current` as the
+/// query string has it (empty for `default`).
+#[component]
+pub fn SortSelect(
+    sorts: &'static [(&'static str, &'static str)],
+    current: String,
+    default: &'static str,
+) -> impl IntoView {
+    let current = if current.is_empty() { default.to_owned() } else { current };
+    view! {
+        <div>
+            <label for="sort" class="block text-sm font-medium">"Sort"</label>
+            <select id="sort" name="sort" class="mt-1 w-full rounded-md border border-slate-300 px-2 py-1.5">
+                {sorts.iter().map(|(value, label)| {
+                    view! { <option value=*value selected=current == *value>{*label}</option> }
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
 /// A page's outer frame while its data loads.
 #[component]
 pub fn LoadingPage() -> impl IntoView {

@@ -198,18 +198,25 @@ impl StoreListRow {
 fn push_filter(query: &mut QueryBuilder<'_, Postgres>, filter: &StoreFilter) {
     if let Some(search) = crate::paging::search_text(filter.search.as_deref()) {
         let pattern = crate::paging::contains_pattern(search);
+        // A whole address finds that owner by the unique index; a trigram search for it would
+        // read the posting lists of its common fragments ("@gmail.com") for every account.
+        let (owner_condition, owner_value) = match crate::accounts::Email::parse(search) {
+            Ok(email) => ("a.email = ", email.as_str().to_owned()),
+            Err(_) => ("a.email ILIKE ", pattern.clone()),
+        };
         // The owners' stores as an array first: `id = ANY(…)` joins the two trigram indexes in
         // one bitmap, where `id IN (subquery)` under OR would scan every store.
         query
             .push(" AND (t.name ILIKE ")
             .push_bind(pattern.clone())
             .push(" OR t.slug ILIKE ")
-            .push_bind(pattern.clone())
+            .push_bind(pattern)
             .push(
                 " OR t.id = ANY (ARRAY (SELECT m.tenant_id FROM memberships m
-                   JOIN accounts a ON a.id = m.account_id WHERE m.role = 'owner' AND a.email ILIKE ",
+                   JOIN accounts a ON a.id = m.account_id WHERE m.role = 'owner' AND ",
             )
-            .push_bind(pattern)
+            .push(owner_condition)
+            .push_bind(owner_value)
             .push(")))");
     }
     if let Some(state) = filter.state {

@@ -161,13 +161,23 @@ pub async fn create(
     password: Option<&NewPassword>,
 ) -> Result<StaffCreated, Error> {
     let mut tx = owner.begin().await?;
-    let existing: Option<(AccountId, bool)> = sqlx::query_as(
-        "SELECT a.id, EXISTS (SELECT 1 FROM memberships m WHERE m.account_id = a.id)
-         FROM accounts a WHERE a.email = $1 FOR UPDATE",
-    )
-    .bind(email.as_str())
-    .fetch_optional(&mut *tx)
-    .await?;
+    // Two statements: Citus locks rows (FOR UPDATE) only in queries on one table.
+    let account: Option<AccountId> =
+        sqlx::query_scalar("SELECT id FROM accounts WHERE email = $1 FOR UPDATE")
+            .bind(email.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+    let existing = match account {
+        Some(account) => {
+            let member: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM memberships WHERE account_id = $1)")
+                    .bind(account)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            Some((account, member))
+        }
+        None => None,
+    };
     let (account, created) = match existing {
         Some((_, true)) => {
             return Err(Error::Conflict(format!(

@@ -54,14 +54,10 @@ pub async fn start(
     .bind(SUPPORT_SESSION_MINUTES as i32)
     .fetch_one(&mut *tx)
     .await?;
+    let started = (PlatformAction::SupportSessionStarted, Action::SupportSessionStarted);
     let details = json!({ "support_session": id, "expires_at": expires_at });
-    platform_audit::record(&mut tx, staff, PlatformAction::SupportSessionStarted, tenant, reason, details)
-        .await?;
     let changes = Changes::new().set("reason", reason.as_str()).set("ends_at", expires_at);
-    let subject = format!("Support session #{id}");
-    let actor = actor_name(staff);
-    audit::record_by(&mut tx, staff.account_id(), &actor, Action::SupportSessionStarted, &subject, changes)
-        .await?;
+    record_in_both_logs(&mut tx, staff, id, started, reason, details, changes).await?;
     tx.commit().await?;
     Ok(SupportSession {
         id,
@@ -107,26 +103,25 @@ pub async fn end(db: &Db, staff: &Staff, id: i64) -> Result<(), Error> {
         return Ok(());
     }
     let reason = Reason::parse("Ended by staff").expect("a fixed reason parses");
+    let ended = (PlatformAction::SupportSessionEnded, Action::SupportSessionEnded);
     let details = json!({ "support_session": id });
-    platform_audit::record(
-        &mut tx,
-        staff,
-        PlatformAction::SupportSessionEnded,
-        session.tenant_id,
-        &reason,
-        details,
-    )
-    .await?;
-    let subject = format!("Support session #{id}");
-    let actor = actor_name(staff);
-    audit::record_by(
-        &mut tx,
-        staff.account_id(),
-        &actor,
-        Action::SupportSessionEnded,
-        &subject,
-        Changes::new(),
-    )
-    .await?;
+    record_in_both_logs(&mut tx, staff, id, ended, &reason, details, Changes::new()).await?;
     tx.commit().await
+}
+
+/// A support session's start or end, in the platform audit log and in the store's own audit
+/// log, where its owners see who looked and why.
+async fn record_in_both_logs(
+    tx: &mut TenantTx,
+    staff: &Staff,
+    session: i64,
+    (platform_action, store_action): (PlatformAction, Action),
+    reason: &Reason,
+    details: serde_json::Value,
+    changes: Changes,
+) -> Result<(), Error> {
+    let tenant = tx.tenant_id();
+    platform_audit::record(tx, staff, platform_action, tenant, reason, details).await?;
+    let subject = format!("Support session #{session}");
+    audit::record_by(tx, staff.account_id(), &actor_name(staff), store_action, &subject, changes).await
 }

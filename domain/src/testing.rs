@@ -67,6 +67,12 @@ impl TestDb {
         TestDb { owner, db, app_options }
     }
 
+    /// Whether other tests write to this database at the same time (`TEST_DATABASE_URL`): a
+    /// platform-wide figure then only grows by at least what the test added.
+    pub fn is_shared(&self) -> bool {
+        SERVER.get().is_some_and(|server| server.template.is_none())
+    }
+
     /// A connection URL for `options`, for code that is configured by URL.
     pub fn url(options: &PgConnectOptions) -> String {
         let user = options.get_username();

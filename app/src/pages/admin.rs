@@ -12,7 +12,8 @@ use crate::admin::{
     MAX_TRIAL_EXTENSION_DAYS, REACTIVATE, REVOKE_SESSIONS, SORTS, STATES, SUSPEND,
 };
 use crate::components::{
-    problem_page, EmptyState, Field, FormAlert, FormFailure, Loading, Notice, SubmitButton,
+    problem_page, Column, DataTable, EmptyState, Field, FormAlert, FormFailure, Loading, Notice, SortSelect,
+    SubmitButton,
 };
 use crate::error::AppError;
 use crate::format;
@@ -243,15 +244,7 @@ fn StoresBody(list: StoreListView, query: StoresQuery) -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </div>
-                <div>
-                    <label for="sort" class="block text-sm font-medium">"Sort"</label>
-                    <select id="sort" name="sort" class=INPUT>
-                        {SORTS.into_iter().map(|(value, label)| {
-                            let selected = query.sort == value || (query.sort.is_empty() && value == "newest");
-                            view! { <option value=value selected=selected>{label}</option> }
-                        }).collect_view()}
-                    </select>
-                </div>
+                <SortSelect sorts=&SORTS current=query.sort.clone() default="newest"/>
                 <div class="flex gap-2 sm:col-span-2 lg:col-span-5">
                     <button type="submit" class=BUTTON>"Search"</button>
                     {filtered.then(|| view! { <a href="/admin/stores" class=SECONDARY>"Clear"</a> })}
@@ -264,34 +257,20 @@ fn StoresBody(list: StoreListView, query: StoresQuery) -> impl IntoView {
                 }.into_any()
             } else {
                 view! {
-                    <div class="mt-2 overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-                        <table class="min-w-full text-sm" data-testid="stores">
-                            <caption class="sr-only">"Stores"</caption>
-                            <thead class="bg-slate-50 text-left text-slate-600">
-                                <tr>
-                                    <th scope="col" class="px-4 py-2 font-medium">"Store"</th>
-                                    <th scope="col" class="px-4 py-2 font-medium">"Owner"</th>
-                                    <th scope="col" class="px-4 py-2 font-medium">"Plan"</th>
-                                    <th scope="col" class="px-4 py-2 font-medium">"State"</th>
-                                    <th scope="col" class="px-4 py-2 font-medium">"Created"</th>
-                                </tr>
-                            </thead>
-                            <tbody class="divide-y divide-slate-100">
-                                {list.stores.into_iter().map(|s| view! {
-                                    <tr>
-                                        <td class="px-4 py-2">
-                                            <a href=format!("/admin/stores/{}", s.id) class="font-medium text-indigo-700 hover:underline">{s.name}</a>
-                                            <span class="block text-xs text-slate-500">{s.slug}</span>
-                                        </td>
-                                        <td class="px-4 py-2 text-slate-600">{s.owner_email.unwrap_or_else(|| "—".into())}</td>
-                                        <td class="px-4 py-2">{s.plan}</td>
-                                        <td class="px-4 py-2">{state_label(&s.state)}</td>
-                                        <td class="px-4 py-2 whitespace-nowrap text-slate-600">{s.created}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
+                    <DataTable testid="stores" caption="Stores" spacing="mt-2" columns=&[Column::Text("Store"), Column::Text("Owner"), Column::Text("Plan"), Column::Text("State"), Column::Text("Created")]>
+                        {list.stores.into_iter().map(|s| view! {
+                            <tr>
+                                <td class="px-4 py-2">
+                                    <a href=format!("/admin/stores/{}", s.id) class="font-medium text-indigo-700 hover:underline">{s.name}</a>
+                                    <span class="block text-xs text-slate-500">{s.slug}</span>
+                                </td>
+                                <td class="px-4 py-2 text-slate-600">{s.owner_email.unwrap_or_else(|| "—".into())}</td>
+                                <td class="px-4 py-2">{s.plan}</td>
+                                <td class="px-4 py-2">{state_label(&s.state)}</td>
+                                <td class="px-4 py-2 whitespace-nowrap text-slate-600">{s.created}</td>
+                            </tr>
+                        }).collect_view()}
+                    </DataTable>
                 }.into_any()
             }}
             <nav aria-label="Pages" class="mt-4 flex justify-between gap-2">

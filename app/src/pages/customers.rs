@@ -6,7 +6,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::{
-    problem_page, EmptyState, Field, FormAlert, FormFailure, LoadingPage, Notice, Pager, SubmitButton, TopBar,
+    problem_page, Column, DataTable, EmptyState, Field, FormAlert, FormFailure, LoadingPage, Notice, Pager,
+    SortSelect, SubmitButton, TopBar,
 };
 use crate::customers::{
     get_customer, list_customers, CustomerList, CustomerPage, CustomersQuery, SaveCustomer, SORTS,
@@ -58,15 +59,7 @@ fn CustomersView(list: CustomerList, query: CustomersQuery) -> impl IntoView {
                     <label for="q" class="block text-sm font-medium">"Name or email"</label>
                     <input id="q" name="q" type="search" value=query.q.clone() class="mt-1 w-full rounded-md border border-slate-300 px-3 py-1.5"/>
                 </div>
-                <div>
-                    <label for="sort" class="block text-sm font-medium">"Sort"</label>
-                    <select id="sort" name="sort" class="mt-1 rounded-md border border-slate-300 px-2 py-1.5">
-                        {SORTS.into_iter().map(|(value, label)| {
-                            let selected = query.sort == value || (query.sort.is_empty() && value == "name");
-                            view! { <option value=value selected=selected>{label}</option> }
-                        }).collect_view()}
-                    </select>
-                </div>
+                <SortSelect sorts=&SORTS current=query.sort.clone() default="name"/>
                 <button type="submit" class=BUTTON>"Search"</button>
             </form>
             {if list.customers.is_empty() {
@@ -77,29 +70,16 @@ fn CustomersView(list: CustomerList, query: CustomersQuery) -> impl IntoView {
                 }.into_any()
             } else {
                 view! {
-                    <div class="mt-6 overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-                        <table class="min-w-full text-sm" data-testid="customers">
-                            <caption class="sr-only">"Customers"</caption>
-                            <thead class="bg-slate-50 text-left text-slate-600">
-                                <tr>
-                                    <th scope="col" class="px-4 py-2 font-medium">"Name"</th>
-                                    <th scope="col" class="px-4 py-2 font-medium">"Email"</th>
-                                    <th scope="col" class="px-4 py-2 text-right font-medium">"Orders"</th>
-                                    <th scope="col" class="px-4 py-2 text-right font-medium">"Spent"</th>
-                                </tr>
-                            </thead>
-                            <tbody class="divide-y divide-slate-100">
-                                {list.customers.into_iter().map(|c| view! {
-                                    <tr>
-                                        <td class="px-4 py-2"><a href=format!("/customers/{}", c.id) class="font-medium text-indigo-700 hover:underline">{c.name}</a></td>
-                                        <td class="px-4 py-2 text-slate-600">{c.email}</td>
-                                        <td class="px-4 py-2 text-right tabular-nums">{format::count(c.orders)}</td>
-                                        <td class="px-4 py-2 text-right tabular-nums">{format::money(c.spent_cents, &currency)}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
+                    <DataTable testid="customers" caption="Customers" columns=&[Column::Text("Name"), Column::Text("Email"), Column::Number("Orders"), Column::Number("Spent")]>
+                        {list.customers.into_iter().map(|c| view! {
+                            <tr>
+                                <td class="px-4 py-2"><a href=format!("/customers/{}", c.id) class="font-medium text-indigo-700 hover:underline">{c.name}</a></td>
+                                <td class="px-4 py-2 text-slate-600">{c.email}</td>
+                                <td class="px-4 py-2 text-right tabular-nums">{format::count(c.orders)}</td>
+                                <td class="px-4 py-2 text-right tabular-nums">{format::money(c.spent_cents, &currency)}</td>
+                            </tr>
+                        }).collect_view()}
+                    </DataTable>
                 }.into_any()
             }}
             <Pager paging noun=("customer", "customers") href=move |page| pager_query.href(page)/>

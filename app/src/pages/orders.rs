@@ -8,8 +8,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::{
-    problem_page, EmptyState, ErrorNotice, FormAlert, FormFailure, Loading, LoadingPage, Notice, Pager,
-    StatusBadge, SubmitButton, TopBar,
+    problem_page, Column, DataTable, EmptyState, ErrorNotice, FormAlert, FormFailure, Loading, LoadingPage,
+    Notice, Pager, StatusBadge, SubmitButton, TopBar,
 };
 use crate::error::AppError;
 use crate::format;
@@ -80,34 +80,20 @@ fn OrdersView(list: OrderList, query: OrdersQuery) -> impl IntoView {
                 }.into_any()
             } else {
                 view! {
-                    <div class="mt-6 overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-                        <table class="min-w-full text-sm" data-testid="orders">
-                            <caption class="sr-only">"Orders, newest first"</caption>
-                            <thead class="bg-slate-50 text-left text-slate-600">
-                                <tr>
-                                    <th scope="col" class="px-4 py-2 font-medium">"Order"</th>
-                                    <th scope="col" class="px-4 py-2 font-medium">"Placed"</th>
-                                    <th scope="col" class="px-4 py-2 font-medium">"Customer"</th>
-                                    <th scope="col" class="px-4 py-2 font-medium">"Status"</th>
-                                    <th scope="col" class="px-4 py-2 text-right font-medium">"Total"</th>
-                                </tr>
-                            </thead>
-                            <tbody class="divide-y divide-slate-100">
-                                {list.orders.into_iter().map(|order| {
-                                    let status = order.status.clone();
-                                    view! {
-                                    <tr data-status=status>
-                                        <td class="px-4 py-2"><A href=format!("/orders/{}", order.id) attr:class="font-medium text-indigo-700 hover:underline">{format!("#{}", order.id)}</A></td>
-                                        <td class="whitespace-nowrap px-4 py-2 text-slate-600">{order.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}</td>
-                                        <td class="px-4 py-2">{order.customer_name}</td>
-                                        <td class="px-4 py-2"><StatusBadge status=order.status/></td>
-                                        <td class="px-4 py-2 text-right tabular-nums">{format::money(order.total_cents, &currency)}</td>
-                                    </tr>
-                                    }
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
+                    <DataTable testid="orders" caption="Orders, newest first" columns=&[Column::Text("Order"), Column::Text("Placed"), Column::Text("Customer"), Column::Text("Status"), Column::Number("Total")]>
+                        {list.orders.into_iter().map(|order| {
+                            let status = order.status.clone();
+                            view! {
+                            <tr data-status=status>
+                                <td class="px-4 py-2"><A href=format!("/orders/{}", order.id) attr:class="font-medium text-indigo-700 hover:underline">{format!("#{}", order.id)}</A></td>
+                                <td class="whitespace-nowrap px-4 py-2 text-slate-600">{order.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}</td>
+                                <td class="px-4 py-2">{order.customer_name}</td>
+                                <td class="px-4 py-2"><StatusBadge status=order.status/></td>
+                                <td class="px-4 py-2 text-right tabular-nums">{format::money(order.total_cents, &currency)}</td>
+                            </tr>
+                            }
+                        }).collect_view()}
+                    </DataTable>
                 }.into_any()
             }}
             <Pager paging=PagingView { matching: list.matching, page, pages } noun=("order", "orders")
@@ -221,34 +207,20 @@ fn OrderDetail(order: OrderView, change: ServerAction<ChangeOrderStatus>, create
                 <div><dt class="text-sm text-slate-500">"Total"</dt><dd class="text-xl font-semibold tabular-nums" data-testid="order-total">{format::money(order.total_cents, &currency)}</dd></div>
             </dl>
             {actions}
-            <div class="mt-6 overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-                <table class="min-w-full text-sm">
-                    <caption class="sr-only">"Items in this order"</caption>
-                    <thead class="bg-slate-50 text-left text-slate-600">
+            <DataTable caption="Items in this order" columns=&[Column::Text("Product"), Column::Text("SKU"), Column::Number("Quantity"), Column::Number("Unit price"), Column::Number("Line total")]>
+                {order.lines.into_iter().map(|line| {
+                    let line_total = i64::from(line.quantity) * line.unit_price_cents;
+                    view! {
                         <tr>
-                            <th scope="col" class="px-4 py-2 font-medium">"Product"</th>
-                            <th scope="col" class="px-4 py-2 font-medium">"SKU"</th>
-                            <th scope="col" class="px-4 py-2 text-right font-medium">"Quantity"</th>
-                            <th scope="col" class="px-4 py-2 text-right font-medium">"Unit price"</th>
-                            <th scope="col" class="px-4 py-2 text-right font-medium">"Line total"</th>
+                            <td class="px-4 py-2">{line.product_name}</td>
+                            <td class="px-4 py-2 text-slate-600">{line.sku}</td>
+                            <td class="px-4 py-2 text-right tabular-nums">{line.quantity}</td>
+                            <td class="px-4 py-2 text-right tabular-nums">{format::money(line.unit_price_cents, &currency)}</td>
+                            <td class="px-4 py-2 text-right tabular-nums">{format::money(line_total, &currency)}</td>
                         </tr>
-                    </thead>
-                    <tbody class="divide-y divide-slate-100">
-                        {order.lines.into_iter().map(|line| {
-                            let line_total = i64::from(line.quantity) * line.unit_price_cents;
-                            view! {
-                                <tr>
-                                    <td class="px-4 py-2">{line.product_name}</td>
-                                    <td class="px-4 py-2 text-slate-600">{line.sku}</td>
-                                    <td class="px-4 py-2 text-right tabular-nums">{line.quantity}</td>
-                                    <td class="px-4 py-2 text-right tabular-nums">{format::money(line.unit_price_cents, &currency)}</td>
-                                    <td class="px-4 py-2 text-right tabular-nums">{format::money(line_total, &currency)}</td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+                    }
+                }).collect_view()}
+            </DataTable>
         </main>
     }
 }

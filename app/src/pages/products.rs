@@ -7,8 +7,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::{
-    problem_page, EmptyState, Field, FormAlert, FormFailure, LoadingPage, Notice, Pager, StatusBadge,
-    SubmitButton, TopBar,
+    problem_page, Column, DataTable, EmptyState, Field, FormAlert, FormFailure, LoadingPage, Notice, Pager,
+    SortSelect, StatusBadge, SubmitButton, TopBar,
 };
 use crate::error::AppError;
 use crate::format;
@@ -75,15 +75,7 @@ fn ProductsView(list: ProductList, query: ProductsQuery) -> impl IntoView {
                     <label for="q" class="block text-sm font-medium">"Name or SKU"</label>
                     <input id="q" name="q" type="search" value=query.q.clone() class="mt-1 w-full rounded-md border border-slate-300 px-3 py-1.5"/>
                 </div>
-                <div>
-                    <label for="sort" class="block text-sm font-medium">"Sort"</label>
-                    <select id="sort" name="sort" class="mt-1 rounded-md border border-slate-300 px-2 py-1.5">
-                        {SORTS.into_iter().map(|(value, label)| {
-                            let selected = query.sort == value || (query.sort.is_empty() && value == "name");
-                            view! { <option value=value selected=selected>{label}</option> }
-                        }).collect_view()}
-                    </select>
-                </div>
+                <SortSelect sorts=&SORTS current=query.sort.clone() default="name"/>
                 <label class="flex items-center gap-2 py-1.5 text-sm">
                     <input type="checkbox" name="archived" value="1" checked=query.archived class="h-4 w-4 rounded border-slate-300"/>
                     "Archived"
@@ -98,27 +90,15 @@ fn ProductsView(list: ProductList, query: ProductsQuery) -> impl IntoView {
                 }.into_any()
             } else {
                 view! {
-                    <div class="mt-6 overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-                        <table class="min-w-full text-sm" data-testid="products">
-                            <caption class="sr-only">"Products"</caption>
-                            <thead class="bg-slate-50 text-left text-slate-600">
-                                <tr>
-                                    <th scope="col" class="px-4 py-2 font-medium">"Name"</th>
-                                    <th scope="col" class="px-4 py-2 font-medium">"SKU"</th>
-                                    <th scope="col" class="px-4 py-2 text-right font-medium">"Price"</th>
-                                </tr>
-                            </thead>
-                            <tbody class="divide-y divide-slate-100">
-                                {list.products.into_iter().map(|p| view! {
-                                    <tr>
-                                        <td class="px-4 py-2"><a href=format!("/products/{}", p.id) class="font-medium text-indigo-700 hover:underline">{p.name}</a></td>
-                                        <td class="px-4 py-2 font-mono text-xs text-slate-600">{p.sku}</td>
-                                        <td class="px-4 py-2 text-right tabular-nums">{format::money(p.price_cents, &currency)}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
+                    <DataTable testid="products" caption="Products" columns=&[Column::Text("Name"), Column::Text("SKU"), Column::Number("Price")]>
+                        {list.products.into_iter().map(|p| view! {
+                            <tr>
+                                <td class="px-4 py-2"><a href=format!("/products/{}", p.id) class="font-medium text-indigo-700 hover:underline">{p.name}</a></td>
+                                <td class="px-4 py-2 font-mono text-xs text-slate-600">{p.sku}</td>
+                                <td class="px-4 py-2 text-right tabular-nums">{format::money(p.price_cents, &currency)}</td>
+                            </tr>
+                        }).collect_view()}
+                    </DataTable>
                 }.into_any()
             }}
             <Pager paging noun=("product", "products") href=move |page| pager_query.href(page)/>

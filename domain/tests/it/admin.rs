@@ -79,6 +79,10 @@ async fn the_stores_list_searches_name_slug_and_owner_email() {
             .await
             .unwrap();
     assert_eq!(by_email.stores.iter().map(|s| s.id).collect::<Vec<_>>(), vec![first.tenant]);
+    // Part of an address searches every owner's address for it.
+    let local_part = first.owner_email.split('@').next().unwrap();
+    let by_part = admin::list_stores(&t.db, &staff, &search(local_part), &PageStart::First).await.unwrap();
+    assert_eq!(by_part.stores.iter().map(|s| s.id).collect::<Vec<_>>(), vec![first.tenant]);
 
     let slug: String = sqlx::query_scalar("SELECT slug FROM tenants WHERE id = $1")
         .bind(second.tenant)
@@ -338,18 +342,30 @@ async fn the_overview_counts_stores_by_state_signups_revenue_and_failed_payments
     t.store("Free Shop").await;
     let after = admin::overview(&t.db, &staff).await.unwrap();
 
+    // Platform-wide figures: exactly what this test added, or at least that on a shared database.
+    let grew_by = |after: i64, before: i64, added: i64, what: &str| {
+        if t.is_shared() {
+            assert!(after >= before + added, "{what}: {before} → {after}");
+        } else {
+            assert_eq!(after, before + added, "{what}");
+        }
+    };
     let count =
         |o: &admin::PlatformOverview, state| o.by_state.iter().find(|c| c.state == state).unwrap().stores;
-    assert_eq!(count(&after, StoreState::PastDue), count(&before, StoreState::PastDue) + 1);
-    assert_eq!(count(&after, StoreState::Active), count(&before, StoreState::Active) + 1);
+    grew_by(count(&after, StoreState::PastDue), count(&before, StoreState::PastDue), 1, "past due");
+    grew_by(count(&after, StoreState::Active), count(&before, StoreState::Active), 1, "active");
     assert_eq!(after.signups.len() as i64, admin::SIGNUP_DAYS);
     assert_eq!(after.signups.last().unwrap().0, Utc::now().date_naive());
-    assert_eq!(after.signups.last().unwrap().1, before.signups.last().unwrap().1 + 2);
+    grew_by(after.signups.last().unwrap().1, before.signups.last().unwrap().1, 2, "signups today");
     let usd =
         |o: &admin::PlatformOverview| o.revenue.iter().find(|r| r.currency == "USD").map_or(0, |r| r.cents);
-    assert_eq!(usd(&after), usd(&before) + 2900, "a past-due Starter store still counts at its price");
-    assert_eq!(after.failed_payment_stores, before.failed_payment_stores + 1);
-    assert_eq!(after.failed_payments[0].tenant_id, paying.tenant);
+    // A past-due Starter store still counts at its price.
+    grew_by(usd(&after), usd(&before), 2900, "revenue");
+    grew_by(after.failed_payment_stores, before.failed_payment_stores, 1, "failed payments");
+    assert!(
+        after.failed_payments.iter().any(|f| f.tenant_id == paying.tenant),
+        "the failed payment is listed"
+    );
 }
 
 /// Records what a staff action asked of the payment provider, and answers with `answer`.
