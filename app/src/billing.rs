@@ -13,6 +13,7 @@ pub enum StoreAccess {
     Full,
     ReadOnly,
     Suspended,
+    SuspendedByPlatform,
     AwaitingPayment,
 }
 
@@ -24,6 +25,7 @@ impl From<domain::billing::Access> for StoreAccess {
             Access::Full => StoreAccess::Full,
             Access::ReadOnly => StoreAccess::ReadOnly,
             Access::Suspended => StoreAccess::Suspended,
+            Access::SuspendedByPlatform => StoreAccess::SuspendedByPlatform,
             Access::AwaitingPayment => StoreAccess::AwaitingPayment,
         }
     }

@@ -113,9 +113,14 @@ fn BannerText(
         StoreAccess::Suspended => {
             "This store is closed until its subscription is in order. Its data is kept."
         }
+        StoreAccess::SuspendedByPlatform => {
+            "This store is suspended by the platform's staff. Its data is kept; contact support to have it reopened."
+        }
         StoreAccess::AwaitingPayment => "This store opens once its first payment is confirmed.",
     };
-    let action = if !notice.can_manage_billing {
+    let action = if notice.access == StoreAccess::SuspendedByPlatform {
+        ().into_any()
+    } else if !notice.can_manage_billing {
         view! { <span class="ml-1">"An owner or admin can put it right."</span> }.into_any()
     } else if notice.access == StoreAccess::ReadOnly {
         view! {
@@ -252,7 +257,7 @@ pub fn problem_page(error: AppError, title: &'static str) -> AnyView {
         error => {
             // A closed store opens only its billing page: the way back leads there.
             let (href, way_back) = match error {
-                AppError::Suspended => ("/billing", "Go to Billing"),
+                AppError::Suspended | AppError::SuspendedByPlatform => ("/billing", "Go to Billing"),
                 AppError::SupportSessionEnded => ("/admin/stores", "Back to the admin panel"),
                 _ => ("/", "Back to the overview"),
             };

@@ -22,6 +22,8 @@ pub enum AppError {
     ReadOnly,
     #[error("This store is closed until its subscription is in order. Its data is kept; an owner or admin can put it right on the Billing page.")]
     Suspended,
+    #[error("The platform's staff have suspended this store. Its data is kept; contact support to have it reopened.")]
+    SuspendedByPlatform,
     /// A store member (or anyone not staff) asked for the admin panel.
     #[error("This page is for the platform's staff.")]
     NotStaff,
@@ -53,6 +55,7 @@ impl From<domain::Error> for AppError {
             | domain::Error::Provider(message) => AppError::Invalid(message),
             domain::Error::ReadOnly => AppError::ReadOnly,
             domain::Error::Suspended => AppError::Suspended,
+            domain::Error::SuspendedByPlatform => AppError::SuspendedByPlatform,
             domain::Error::Fields(errors) => AppError::Form(FormProblems {
                 message: domain::Error::Fields(errors.clone()).to_string(),
                 fields: errors

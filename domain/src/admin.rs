@@ -726,7 +726,8 @@ mod tests {
                     Access::Full => vec![StoreState::Active, StoreState::Trialing],
                     Access::ReadOnly => vec![StoreState::PastDue],
                     Access::AwaitingPayment => vec![StoreState::Pending],
-                    Access::Suspended => vec![StoreState::Closed, StoreState::Suspended],
+                    Access::Suspended => vec![StoreState::Closed],
+                    Access::SuspendedByPlatform => vec![StoreState::Suspended],
                 };
                 assert!(expected.contains(&state), "{status} {billing_status:?}: {state:?}");
             }

@@ -20,8 +20,11 @@ pub enum Access {
     Full,
     /// A payment is overdue: everything can be read, nothing changed, until it is paid.
     ReadOnly,
-    /// Canceled, unpaid, or suspended by the platform: only billing opens; the data is kept.
+    /// Canceled or unpaid: only billing opens; the data is kept.
     Suspended,
+    /// Suspended by the platform's staff: only billing opens until staff reactivate it; the data
+    /// is kept. Nothing the store does on its billing page reopens it.
+    SuspendedByPlatform,
     /// Signed up, but the first payment has not been confirmed yet.
     AwaitingPayment,
 }
@@ -31,7 +34,7 @@ impl Access {
     /// as the payment provider names it (`None`: no subscription, nothing to pay).
     pub fn of(store_status: &str, billing_status: Option<&str>) -> Access {
         match (store_status, billing_status) {
-            ("suspended", _) => Access::Suspended,
+            ("suspended", _) => Access::SuspendedByPlatform,
             ("pending", _) => Access::AwaitingPayment,
             (_, None | Some("trialing" | "active")) => Access::Full,
             (_, Some("past_due")) => Access::ReadOnly,
@@ -47,7 +50,9 @@ impl Access {
         match self {
             Access::Full => true,
             Access::ReadOnly => matches!(permission, ReadStore | ReadAuditLog | ManageBilling | ExportStore),
-            Access::Suspended | Access::AwaitingPayment => permission == ManageBilling,
+            Access::Suspended | Access::SuspendedByPlatform | Access::AwaitingPayment => {
+                permission == ManageBilling
+            }
         }
     }
 
@@ -55,6 +60,7 @@ impl Access {
     pub fn refusal(self) -> Error {
         match self {
             Access::ReadOnly => Error::ReadOnly,
+            Access::SuspendedByPlatform => Error::SuspendedByPlatform,
             _ => Error::Suspended,
         }
     }
@@ -458,7 +464,7 @@ mod tests {
         assert_eq!(Access::of("pending", None), Access::AwaitingPayment);
         assert_eq!(Access::of("active", Some("incomplete")), Access::AwaitingPayment);
         // The platform's suspension wins over a paid-up subscription.
-        assert_eq!(Access::of("suspended", Some("active")), Access::Suspended);
+        assert_eq!(Access::of("suspended", Some("active")), Access::SuspendedByPlatform);
     }
 
     #[test]
@@ -469,6 +475,7 @@ mod tests {
         assert_eq!(allowed(Access::Full), all.to_vec());
         assert_eq!(allowed(Access::ReadOnly), vec![ReadStore, ManageBilling, ReadAuditLog, ExportStore]);
         assert_eq!(allowed(Access::Suspended), vec![ManageBilling]);
+        assert_eq!(allowed(Access::SuspendedByPlatform), vec![ManageBilling]);
         assert_eq!(allowed(Access::AwaitingPayment), vec![ManageBilling]);
     }
 

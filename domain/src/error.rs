@@ -30,6 +30,9 @@ pub enum Error {
     /// billing opens.
     #[error("the store is closed until its subscription is in order")]
     Suspended,
+    /// The platform's staff suspended the store: only billing opens until they reactivate it.
+    #[error("the store is suspended by the platform")]
+    SuspendedByPlatform,
     /// The store's plan allows no more of something; the message is fit for the user.
     #[error("{0}")]
     LimitReached(String),

@@ -262,7 +262,9 @@ impl TenantTx {
                 (&mut *tx.tx).execute(sqlx::raw_sql("SET LOCAL transaction_read_only = on")).await?;
                 Ok(tx)
             }
-            Access::Suspended | Access::AwaitingPayment => Err(Error::Suspended),
+            Access::Suspended | Access::SuspendedByPlatform | Access::AwaitingPayment => {
+                Err(scope.access.refusal())
+            }
         }
     }
 

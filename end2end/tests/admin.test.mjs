@@ -99,7 +99,7 @@ describe('admin panel', () => {
     const ownerPage = await owner.newPage();
     await signIn(ownerPage, base, { email: HARBOUR_OWNER, password: DEMO.password });
     await ownerPage.goto(`${base}/products`);
-    assert.match(await ownerPage.content(), /This store is closed/);
+    assert.match(await ownerPage.content(), /suspended this store[\s\S]*contact support/);
 
     const reactivate = page.getByRole('region', { name: 'Reactivate' });
     await reactivate.getByLabel('Reason').fill('Resolved with the bank');
@@ -109,7 +109,7 @@ describe('admin panel', () => {
     assert.equal(await page.getByTestId('store-state').innerText(), 'Active');
 
     await ownerPage.goto(`${base}/products`);
-    assert.doesNotMatch(await ownerPage.content(), /This store is closed/);
+    assert.doesNotMatch(await ownerPage.content(), /suspended/);
     await owner.close();
     await context.close();
   });

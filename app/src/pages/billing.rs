@@ -50,6 +50,10 @@ fn BillingView(
             "The store is closed: its subscription ended or was not paid. Its data is kept. \
              Start a subscription again to open it.",
         ),
+        StoreAccess::SuspendedByPlatform => Some(
+            "The platform's staff have suspended the store. Its data is kept, and its subscription is unchanged. \
+             Contact support to have it reopened.",
+        ),
         StoreAccess::AwaitingPayment => {
             Some("The store opens once its first payment is confirmed. Pay for the plan to open it.")
         }

@@ -190,7 +190,7 @@ async fn only_admins_act_on_stores_and_every_action_is_audited() {
 
     admin::suspend(&t.db, &admin_staff, store.tenant, &reason("Chargebacks")).await.unwrap();
     let scope = t.scope(store.owner, store.tenant).await;
-    assert_eq!(scope.access(), Access::Suspended);
+    assert_eq!(scope.access(), Access::SuspendedByPlatform);
     assert!(products::list(&t.db, &scope, &Default::default(), 1).await.is_err(), "a suspended store opened");
     let twice = admin::suspend(&t.db, &admin_staff, store.tenant, &reason("Again")).await;
     assert!(matches!(twice, Err(Error::Conflict(_))), "{twice:?}");

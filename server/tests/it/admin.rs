@@ -166,6 +166,15 @@ async fn support_staff_look_and_admins_act_with_a_reason_and_a_confirmation() {
         page.contains("Suspended by staff") && page.contains("Chargebacks"),
         "the page and its audit log"
     );
+
+    // The store's owner is told who closed it, and that billing will not reopen it.
+    let owner = app.visitor();
+    owner.sign_in(&store.owner_email, TEST_PASSWORD).await;
+    let refused = owner.server_fn("get_team", &[]).await.text().await.unwrap();
+    assert!(refused.contains("SuspendedByPlatform"), "{refused}");
+    let billing = owner.get("/billing").await.text().await.unwrap();
+    assert!(billing.contains("suspended the store") && billing.contains("Contact support"), "{billing}");
+    assert!(!billing.contains("Start a subscription again"), "billing offered to reopen it");
 }
 
 #[tokio::test]
