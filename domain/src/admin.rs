@@ -467,9 +467,10 @@ impl TrialExtension {
     pub fn parse(input: &str) -> Result<TrialExtension, Error> {
         match input.trim().parse::<i64>() {
             Ok(days) if (1..=MAX_TRIAL_EXTENSION_DAYS).contains(&days) => Ok(TrialExtension(days)),
-            _ => Err(Error::Invalid(format!(
-                "Enter a whole number of days from 1 to {MAX_TRIAL_EXTENSION_DAYS}."
-            ))),
+            _ => Err(crate::FieldErrors::single(
+                "days",
+                format!("Enter a whole number of days from 1 to {MAX_TRIAL_EXTENSION_DAYS}."),
+            )),
         }
     }
 
