@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::paging::Paging;
+use crate::paging::{ListQuery, Paging};
 use crate::{AccountId, Db, Error, Permission, TenantScope, TenantTx};
 
 pub const PAGE_SIZE: i64 = 25;
@@ -201,31 +201,17 @@ pub async fn list(
     let mut tx = db.begin_tenant(scope).await?;
     let action = filter.action.map(Action::as_str);
     let actor = filter.actor.as_deref().map(crate::paging::contains_pattern);
-    let matching: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM audit_events
-         WHERE tenant_id = $1 AND ($2::text IS NULL OR action = $2) AND ($3::text IS NULL OR actor ILIKE $3)",
-    )
-    .bind(tx.tenant_id())
-    .bind(action)
-    .bind(&actor)
-    .fetch_one(&mut *tx)
-    .await?;
-    let paging = Paging::new(matching, page, PAGE_SIZE);
-    let entries = sqlx::query_as(
-        "SELECT id, occurred_at, actor, action, subject, changes FROM audit_events
-         WHERE tenant_id = $1 AND ($2::text IS NULL OR action = $2) AND ($3::text IS NULL OR actor ILIKE $3)
-         ORDER BY occurred_at DESC, id DESC
-         LIMIT $4 OFFSET $5",
-    )
-    .bind(tx.tenant_id())
-    .bind(action)
-    .bind(&actor)
-    .bind(PAGE_SIZE)
-    .bind(paging.offset())
-    .fetch_all(&mut *tx)
-    .await?;
+    let rows = "audit_events
+                WHERE tenant_id = $1 AND ($2::text IS NULL OR action = $2) AND ($3::text IS NULL OR actor ILIKE $3)";
+    let page =
+        ListQuery::new("id, occurred_at, actor, action, subject, changes", rows, "occurred_at DESC, id DESC")
+            .bind(tx.tenant_id())
+            .bind(action)
+            .bind(actor)
+            .page(&mut tx, page, PAGE_SIZE)
+            .await?;
     tx.commit().await?;
-    Ok((entries, paging))
+    Ok(page)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::accounts::Email;
 use crate::audit::{self, Action, Changes};
 use crate::error::sqlstate;
-use crate::paging::{contains_pattern, search_text, Paging};
+use crate::paging::{contains_pattern, search_text, ListQuery, Paging};
 use crate::{Db, Error, FieldErrors, Permission, TenantScope, TenantTx};
 
 pub const PAGE_SIZE: i64 = 25;
@@ -100,25 +100,15 @@ pub async fn list(
 ) -> Result<(Vec<Customer>, Paging), Error> {
     let mut tx = db.begin_tenant(scope).await?;
     let pattern = search_text(search).map(contains_pattern);
-    let condition = "c.tenant_id = $1 AND ($2::text IS NULL OR c.name ILIKE $2 OR c.email ILIKE $2)";
-    let matching: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM customers c WHERE {condition}"))
+    let rows = "customers c
+                WHERE c.tenant_id = $1 AND ($2::text IS NULL OR c.name ILIKE $2 OR c.email ILIKE $2)";
+    let page = ListQuery::new(CUSTOMER_COLUMNS, rows, sort.order_by())
         .bind(tx.tenant_id())
-        .bind(&pattern)
-        .fetch_one(&mut *tx)
+        .bind(pattern)
+        .page(&mut tx, page, PAGE_SIZE)
         .await?;
-    let paging = Paging::new(matching, page, PAGE_SIZE);
-    let customers = sqlx::query_as(&format!(
-        "SELECT {CUSTOMER_COLUMNS} FROM customers c WHERE {condition} ORDER BY {} LIMIT $3 OFFSET $4",
-        sort.order_by()
-    ))
-    .bind(tx.tenant_id())
-    .bind(&pattern)
-    .bind(PAGE_SIZE)
-    .bind(paging.offset())
-    .fetch_all(&mut *tx)
-    .await?;
     tx.commit().await?;
-    Ok((customers, paging))
+    Ok(page)
 }
 
 pub async fn get(db: &Db, scope: &TenantScope, id: i64) -> Result<Customer, Error> {

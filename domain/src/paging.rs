@@ -1,6 +1,10 @@
 //! Pages of a list, and the search pattern lists share.
 
 use serde::{Deserialize, Serialize};
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::{Arguments, FromRow, PgConnection};
+
+use crate::Error;
 
 /// Where a page sits in a list of `matching` rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +43,65 @@ pub fn contains_pattern(needle: &str) -> String {
     }
     pattern.push('%');
     pattern
+}
+
+/// Which rows a list shows and in what order: `SELECT {columns} FROM {rows} ORDER BY {order_by}`,
+/// with values bound to the placeholders in `rows` (`$1`, `$2`, …) in order.
+pub(crate) struct ListQuery<'a> {
+    columns: &'a str,
+    /// The tables and the `WHERE` clause.
+    rows: &'a str,
+    order_by: &'a str,
+    arguments: PgArguments,
+    /// A value that could not be encoded, reported when the query runs.
+    unencodable: Option<sqlx::error::BoxDynError>,
+}
+
+impl<'a> ListQuery<'a> {
+    pub(crate) fn new(columns: &'a str, rows: &'a str, order_by: &'a str) -> ListQuery<'a> {
+        ListQuery { columns, rows, order_by, arguments: PgArguments::default(), unencodable: None }
+    }
+
+    /// The value of the next placeholder.
+    pub(crate) fn bind<T>(mut self, value: T) -> Self
+    where
+        T: for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send,
+    {
+        if let Err(error) = Arguments::add(&mut self.arguments, value) {
+            self.unencodable.get_or_insert(error);
+        }
+        self
+    }
+
+    /// Counts the rows, then reads page `page` of them, in the caller's transaction so the count
+    /// and the page see the same rows.
+    pub(crate) async fn page<T>(
+        self,
+        conn: &mut PgConnection,
+        page: i64,
+        page_size: i64,
+    ) -> Result<(Vec<T>, Paging), Error>
+    where
+        T: for<'r> FromRow<'r, PgRow> + Send + Unpin,
+    {
+        if let Some(error) = self.unencodable {
+            return Err(sqlx::Error::Encode(error).into());
+        }
+        let count = format!("SELECT count(*) FROM {}", self.rows);
+        let matching: i64 =
+            sqlx::query_scalar_with(&count, self.arguments.clone()).fetch_one(&mut *conn).await?;
+        let paging = Paging::new(matching, page, page_size);
+        let mut arguments = self.arguments;
+        let (limit, offset) = (arguments.len() + 1, arguments.len() + 2);
+        Arguments::add(&mut arguments, page_size).map_err(sqlx::Error::Encode)?;
+        Arguments::add(&mut arguments, paging.offset()).map_err(sqlx::Error::Encode)?;
+        let select = format!(
+            "SELECT {} FROM {} ORDER BY {} LIMIT ${limit} OFFSET ${offset}",
+            self.columns, self.rows, self.order_by
+        );
+        let rows = sqlx::query_as_with(&select, arguments).fetch_all(conn).await?;
+        Ok((rows, paging))
+    }
 }
 
 /// The search text of a list's query, or `None` when there is nothing to search for.

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::audit::{self, Action, Changes};
 use crate::billing::{self, Limited};
 use crate::error::sqlstate;
-use crate::paging::{contains_pattern, search_text, Paging};
+use crate::paging::{contains_pattern, search_text, ListQuery, Paging};
 use crate::{Db, Error, FieldErrors, Permission, TenantScope, TenantTx};
 
 pub const PAGE_SIZE: i64 = 25;
@@ -175,27 +175,15 @@ pub async fn list(
 ) -> Result<(Vec<Product>, Paging), Error> {
     let mut tx = db.begin_tenant(scope).await?;
     let pattern = search_text(filter.search.as_deref()).map(contains_pattern);
-    let matching: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM products WHERE {FILTERED}"))
+    let rows = format!("products WHERE {FILTERED}");
+    let page = ListQuery::new(COLUMNS, &rows, filter.sort.order_by())
         .bind(tx.tenant_id())
         .bind(filter.archived)
-        .bind(&pattern)
-        .fetch_one(&mut *tx)
+        .bind(pattern)
+        .page(&mut tx, page, PAGE_SIZE)
         .await?;
-    let paging = Paging::new(matching, page, PAGE_SIZE);
-    let products = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM products
-         WHERE {FILTERED} ORDER BY {} LIMIT $4 OFFSET $5",
-        filter.sort.order_by()
-    ))
-    .bind(tx.tenant_id())
-    .bind(filter.archived)
-    .bind(&pattern)
-    .bind(PAGE_SIZE)
-    .bind(paging.offset())
-    .fetch_all(&mut *tx)
-    .await?;
     tx.commit().await?;
-    Ok((products, paging))
+    Ok(page)
 }
 
 /// The first `limit` products of `filter`, for a form's choice (no count, no pages).
