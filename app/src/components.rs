@@ -241,6 +241,29 @@ pub fn SortSelect(
     }
 }
 
+/// A store page made from one server function's answer: its title, the loading frame while the
+/// answer comes, then `show` with the data, or the problem page (sign in, not found, the error
+/// with a way back) when there is none.
+#[component]
+pub fn StorePage<T, S, V>(title: &'static str, data: Resource<Result<T, AppError>>, show: S) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    S: Fn(T) -> V + Copy + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <leptos_meta::Title text=title/>
+        <Suspense fallback=LoadingPage>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(data) => show(data).into_any(),
+                    Err(error) => problem_page(error, title),
+                }
+            })}
+        </Suspense>
+    }
+}
+
 /// A page's outer frame while its data loads.
 #[component]
 pub fn LoadingPage() -> impl IntoView {

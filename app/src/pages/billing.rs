@@ -3,11 +3,10 @@
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::billing::{get_billing, BillingPage, OpenBillingPortal, StartSubscription, StoreAccess};
-use crate::components::{problem_page, FormAlert, LoadingPage, Notice, SubmitButton, TopBar};
+use crate::components::{FormAlert, Notice, StorePage, SubmitButton, TopBar};
 use crate::format;
 use crate::pages::signup::price;
 
@@ -17,17 +16,10 @@ pub fn BillingPage() -> impl IntoView {
     let billing = Resource::new(|| (), |_| get_billing());
     let portal = ServerAction::<OpenBillingPortal>::new();
     let subscribe = ServerAction::<StartSubscription>::new();
+    let subscribed = move || query.with_untracked(|q| q.get("subscribed").is_some());
     view! {
-        <Title text="Billing"/>
-        <Suspense fallback=LoadingPage>
-            {move || Suspend::new(async move {
-                let subscribed = query.with_untracked(|q| q.get("subscribed").is_some());
-                match billing.await {
-                    Ok(page) => view! { <BillingView page portal subscribe subscribed/> }.into_any(),
-                    Err(error) => problem_page(error, "Billing"),
-                }
-            })}
-        </Suspense>
+        <StorePage title="Billing" data=billing
+            show=move |page| view! { <BillingView page portal subscribe subscribed=subscribed()/> }/>
     }
 }
 

@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::{
     problem_page, Column, DataTable, EmptyState, Field, FormAlert, FormFailure, LoadingPage, Notice, Pager,
-    SortSelect, SubmitButton, TopBar,
+    SortSelect, StorePage, SubmitButton, TopBar,
 };
 use crate::customers::{
     get_customer, list_customers, CustomerList, CustomerPage, CustomersQuery, SaveCustomer, SORTS,
@@ -28,15 +28,7 @@ pub fn CustomersPage() -> impl IntoView {
     };
     let customers = Resource::new(query, list_customers);
     view! {
-        <Title text="Customers"/>
-        <Suspense fallback=LoadingPage>
-            {move || Suspend::new(async move {
-                match customers.await {
-                    Ok(list) => view! { <CustomersView list query=query()/> }.into_any(),
-                    Err(error) => problem_page(error, "Customers"),
-                }
-            })}
-        </Suspense>
+        <StorePage title="Customers" data=customers show=move |list| view! { <CustomersView list query=query()/> }/>
     }
 }
 

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{ErrorNotice, Loading, Notice, StatusBadge, TopBar};
+use crate::components::{ErrorNotice, LoadingPage, Notice, StatusBadge, TopBar};
 use crate::error::AppError;
 use crate::figures::{get_store_overview, DayRevenue, Period, StoreOverview, TopProduct};
 use crate::format;
@@ -24,7 +24,7 @@ pub fn HomePage() -> impl IntoView {
     let info = Resource::new(|| (), |_| get_site_info());
 
     view! {
-        <Suspense fallback=|| view! { <TopBar/><main class="mx-auto max-w-5xl px-4 py-8"><Loading/></main> }>
+        <Suspense fallback=LoadingPage>
             {move || Suspend::new(async move {
                 match overview.await {
                     Ok(overview) => {

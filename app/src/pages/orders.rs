@@ -8,8 +8,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::{
-    problem_page, Column, DataTable, EmptyState, ErrorNotice, FormAlert, FormFailure, Loading, LoadingPage,
-    Notice, Pager, StatusBadge, SubmitButton, TopBar,
+    Column, DataTable, EmptyState, ErrorNotice, FormAlert, FormFailure, LoadingPage, Notice, Pager,
+    StatusBadge, StorePage, SubmitButton, TopBar,
 };
 use crate::error::AppError;
 use crate::format;
@@ -37,7 +37,7 @@ pub fn OrdersPage() -> impl IntoView {
 
     view! {
         <Title text="Orders"/>
-        <Suspense fallback=|| view! { <TopBar/><main class="mx-auto max-w-5xl px-4 py-8"><Loading/></main> }>
+        <Suspense fallback=LoadingPage>
             {move || Suspend::new(async move {
                 match orders.await {
                     Ok(list) => view! { <OrdersView list query=query()/> }.into_any(),
@@ -150,7 +150,7 @@ pub fn OrderPage() -> impl IntoView {
         },
     );
     view! {
-        <Suspense fallback=|| view! { <TopBar/><main class="mx-auto max-w-5xl px-4 py-8"><Loading/></main> }>
+        <Suspense fallback=LoadingPage>
             {move || Suspend::new(async move {
                 match order.await {
                     Ok(order) => view! { <OrderDetail order change created=created()/> }.into_any(),
@@ -233,17 +233,11 @@ pub fn NewOrderPage() -> impl IntoView {
     let search = move || query.with(|q| q.get("customer_q").filter(|s| !s.trim().is_empty()));
     let choices = Resource::new(search, get_new_order_choices);
     let create = ServerAction::<CreateOrder>::new();
+    let preselected = move || query.with_untracked(|q| q.get("customer")).unwrap_or_default();
     view! {
-        <Title text="New order"/>
-        <Suspense fallback=LoadingPage>
-            {move || Suspend::new(async move {
-                let preselected = query.with_untracked(|q| q.get("customer")).unwrap_or_default();
-                match choices.await {
-                    Ok(choices) => view! { <NewOrderForm choices create preselected search=search().unwrap_or_default()/> }.into_any(),
-                    Err(error) => problem_page(error, "New order"),
-                }
-            })}
-        </Suspense>
+        <StorePage title="New order" data=choices show=move |choices| view! {
+            <NewOrderForm choices create preselected=preselected() search=search().unwrap_or_default()/>
+        }/>
     }
 }
 

@@ -8,7 +8,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::{
     problem_page, Column, DataTable, EmptyState, Field, FormAlert, FormFailure, LoadingPage, Notice, Pager,
-    SortSelect, StatusBadge, SubmitButton, TopBar,
+    SortSelect, StatusBadge, StorePage, SubmitButton, TopBar,
 };
 use crate::error::AppError;
 use crate::format;
@@ -33,15 +33,7 @@ pub fn ProductsPage() -> impl IntoView {
     };
     let products = Resource::new(query, list_products);
     view! {
-        <Title text="Products"/>
-        <Suspense fallback=LoadingPage>
-            {move || Suspend::new(async move {
-                match products.await {
-                    Ok(list) => view! { <ProductsView list query=query()/> }.into_any(),
-                    Err(error) => problem_page(error, "Products"),
-                }
-            })}
-        </Suspense>
+        <StorePage title="Products" data=products show=move |list| view! { <ProductsView list query=query()/> }/>
     }
 }
 
@@ -235,15 +227,7 @@ fn price_label(currency: &str) -> &'static str {
 pub fn ImportProductsPage() -> impl IntoView {
     let page = Resource::new(|| (), |_| last_import_report());
     view! {
-        <Title text="Import products"/>
-        <Suspense fallback=LoadingPage>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) => view! { <ImportView page/> }.into_any(),
-                    Err(error) => problem_page(error, "Import products"),
-                }
-            })}
-        </Suspense>
+        <StorePage title="Import products" data=page show=move |page| view! { <ImportView page/> }/>
     }
 }
 

@@ -3,11 +3,10 @@
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{
-    problem_page, EmptyState, Field, FormAlert, FormFailure, LoadingPage, Notice, Pager, SubmitButton, TopBar,
+    EmptyState, Field, FormAlert, FormFailure, Notice, Pager, StorePage, SubmitButton, TopBar,
 };
 use crate::pages::products::{BUTTON, SECONDARY};
 use crate::settings::{
@@ -22,15 +21,7 @@ pub fn SettingsPage() -> impl IntoView {
     let page = Resource::new(move || save.version().get(), |_| get_settings());
     let saved = move || query.with(|q| q.get("saved").is_some());
     view! {
-        <Title text="Settings"/>
-        <Suspense fallback=LoadingPage>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) => view! { <SettingsForm page save delete saved=saved()/> }.into_any(),
-                    Err(error) => problem_page(error, "Settings"),
-                }
-            })}
-        </Suspense>
+        <StorePage title="Settings" data=page show=move |page| view! { <SettingsForm page save delete saved=saved()/> }/>
     }
 }
 
@@ -136,15 +127,7 @@ pub fn AuditPage() -> impl IntoView {
     };
     let entries = Resource::new(query, list_audit);
     view! {
-        <Title text="Audit log"/>
-        <Suspense fallback=LoadingPage>
-            {move || Suspend::new(async move {
-                match entries.await {
-                    Ok(list) => view! { <AuditView list query=query()/> }.into_any(),
-                    Err(error) => problem_page(error, "Audit log"),
-                }
-            })}
-        </Suspense>
+        <StorePage title="Audit log" data=entries show=move |list| view! { <AuditView list query=query()/> }/>
     }
 }
 

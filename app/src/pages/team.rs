@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{
-    problem_page, Field, FormAlert, FormFailure, LoadingPage, Notice, SubmitButton, TopBar,
+    problem_page, Field, FormAlert, FormFailure, LoadingPage, Notice, StorePage, SubmitButton, TopBar,
 };
 use crate::error::AppError;
 use crate::pages::products::{BUTTON, SECONDARY};
@@ -38,15 +38,7 @@ pub fn TeamPage() -> impl IntoView {
         })
     };
     view! {
-        <Title text="Team"/>
-        <Suspense fallback=LoadingPage>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(page) => view! { <TeamView page invite change remove revoke notice=notice()/> }.into_any(),
-                    Err(error) => problem_page(error, "Team"),
-                }
-            })}
-        </Suspense>
+        <StorePage title="Team" data=page show=move |page| view! { <TeamView page invite change remove revoke notice=notice()/> }/>
     }
 }
 
