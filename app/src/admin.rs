@@ -202,7 +202,6 @@ pub async fn list_stores(query: StoresQuery) -> Result<StoreListView, AppError> 
         (None, None) => PageStart::First,
     };
     let page = crate::session::boxed(domain::admin::list_stores(&state.db, &staff, &filter, &start)).await?;
-    let plans = crate::session::boxed(domain::signup::plans(&state.db)).await?;
     let matching = match page.matching {
         n if n > COUNT_CAP => format!("{}+ stores", crate::format::count(COUNT_CAP)),
         1 => "1 store".to_owned(),
@@ -226,8 +225,14 @@ pub async fn list_stores(query: StoresQuery) -> Result<StoreListView, AppError> 
         matching,
         next: page.next.as_ref().map(cursor_text),
         previous: page.previous.as_ref().map(cursor_text),
-        plans: plans.into_iter().map(|p| (p.id, p.name)).collect(),
+        plans: plan_choices(&state),
     })
+}
+
+/// `(id, name)` of every plan, as read at start-up.
+#[cfg(feature = "ssr")]
+fn plan_choices(state: &crate::state::AppState) -> Vec<(String, String)> {
+    state.site.plans.iter().map(|p| (p.id.clone(), p.name.clone())).collect()
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -274,7 +279,6 @@ pub async fn get_store(id: i64) -> Result<StoreDetailView, AppError> {
     let (state, staff) = crate::session::current_staff().await?;
     let tenant = domain::TenantId::new(id);
     let detail = crate::session::boxed(domain::admin::store_detail(&state.db, &staff, tenant)).await?;
-    let plans = crate::session::boxed(domain::signup::plans(&state.db)).await?;
     Ok(StoreDetailView {
         staff: StaffView::from(&staff),
         id,
@@ -311,7 +315,7 @@ pub async fn get_store(id: i64) -> Result<StoreDetailView, AppError> {
                 reason: e.reason,
             })
             .collect(),
-        plans: plans.into_iter().map(|p| (p.id, p.name)).collect(),
+        plans: plan_choices(&state),
     })
 }
 
@@ -364,12 +368,12 @@ pub async fn act_on_store(
                 .await
                 .map(|()| "Their sessions are ended: they must sign in again.".to_owned())
         }
-        EXTEND_TRIAL => match TrialExtension::parse(&days) {
-            Ok(days) => boxed(domain::admin::extend_trial(db, &staff, tenant, days, &reason, payments))
+        EXTEND_TRIAL => {
+            let days = TrialExtension::parse(&days).map_err(|e| AppError::from(e).with_values(&values))?;
+            boxed(domain::admin::extend_trial(db, &staff, tenant, days, &reason, payments))
                 .await
-                .map(|end| format!("The trial now ends on {}.", when(end))),
-            Err(error) => Err(error),
-        },
+                .map(|end| format!("The trial now ends on {}.", when(end)))
+        }
         CHANGE_PLAN => boxed(domain::admin::change_plan(db, &staff, tenant, &plan, &reason, payments))
             .await
             .map(|()| "The store is on its new plan.".to_owned()),

@@ -408,23 +408,25 @@ struct LockedStore {
     plan_id: String,
     /// The store's subscription at the payment provider, if it has one.
     subscription: Option<String>,
+    trial_ends_at: Option<DateTime<Utc>>,
 }
+
+type LockedRow = (String, Option<String>, String, Option<String>, Option<DateTime<Utc>>);
 
 /// Opens a staff action on a store: checks the role and locks the store's row.
 async fn begin_action(db: &Db, staff: &Staff, tenant: TenantId) -> Result<LockedStore, Error> {
     staff.require(StaffPermission::ManageStores)?;
     let mut tx = TenantTx::begin(db.pool(), tenant).await?;
-    let (status, billing_status, plan_id, subscription): (String, Option<String>, String, Option<String>) =
-        sqlx::query_as(
-            "SELECT status, billing_status, plan_id, stripe_subscription_id FROM tenants
-             WHERE id = $1 FOR NO KEY UPDATE",
-        )
-        .bind(tenant)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let (status, billing_status, plan_id, subscription, trial_ends_at): LockedRow = sqlx::query_as(
+        "SELECT status, billing_status, plan_id, stripe_subscription_id, trial_ends_at FROM tenants
+         WHERE id = $1 FOR NO KEY UPDATE",
+    )
+    .bind(tenant)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(Error::NotFound)?;
     let state = StoreState::of(&status, billing_status.as_deref());
-    Ok(LockedStore { tx, state, plan_id, subscription })
+    Ok(LockedStore { tx, state, plan_id, subscription, trial_ends_at })
 }
 
 /// Suspends a store: its members keep their data but reach only billing until it is reactivated.
@@ -501,15 +503,11 @@ where
     F: FnOnce(ProviderChange) -> Fut,
     Fut: Future<Output = Result<(), Error>>,
 {
-    let LockedStore { mut tx, state, subscription, .. } = begin_action(db, staff, tenant).await?;
+    let LockedStore { mut tx, state, subscription, trial_ends_at: current, .. } =
+        begin_action(db, staff, tenant).await?;
     if state != StoreState::Trialing {
         return Err(Error::Conflict("Only a store on trial can have its trial extended.".into()));
     }
-    let current: Option<DateTime<Utc>> =
-        sqlx::query_scalar("SELECT trial_ends_at FROM tenants WHERE id = $1")
-            .bind(tenant)
-            .fetch_one(&mut *tx)
-            .await?;
     let from = current.filter(|end| *end > Utc::now()).unwrap_or_else(Utc::now);
     let trial_end = from + chrono::Duration::days(days.days());
     if let Some(subscription) = subscription {

@@ -127,16 +127,13 @@ pub async fn staff_role(db: &Db, account: AccountId) -> Result<Option<StaffRole>
 /// Whether `email` is a staff member's address. Staff belong to no store: they cannot be
 /// invited into one, nor accept an invitation sent before they became staff.
 pub async fn is_staff_email(db: &Db, email: &str) -> Result<bool, Error> {
-    // Two plain lookups rather than a join: on Citus `staff` is a coordinator table and
-    // `accounts` a reference table.
-    let account: Option<AccountId> = sqlx::query_scalar("SELECT id FROM accounts WHERE email = $1")
-        .bind(email)
-        .fetch_optional(db.pool())
-        .await?;
-    match account {
-        Some(account) => Ok(staff_role(db, account).await?.is_some()),
-        None => Ok(false),
-    }
+    let staff: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM staff s JOIN accounts a ON a.id = s.account_id WHERE a.email = $1)",
+    )
+    .bind(email)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(staff)
 }
 
 /// What `storefront staff create` did.

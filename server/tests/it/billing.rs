@@ -294,13 +294,7 @@ async fn a_paid_signup_goes_through_checkout_and_the_owner_is_signed_in_once_the
     let checkout = submit_signup(&visitor, &email).await;
     assert!(checkout.starts_with(&format!("{}/pay/cs_test_", stripe.base)), "{checkout}");
 
-    let tenant: TenantId = sqlx::query_scalar(
-        "SELECT m.tenant_id FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE a.email = $1",
-    )
-    .bind(&email)
-    .fetch_one(&app.db.owner)
-    .await
-    .unwrap();
+    let tenant = store_of(&app, &email).await;
     assert_eq!(store_state(&app, tenant).await, ("pending".into(), None));
     let state = stripe.state().await;
     let create = &state["requests"][0];
@@ -317,8 +311,7 @@ async fn a_paid_signup_goes_through_checkout_and_the_owner_is_signed_in_once_the
     );
 
     // Pay on the stand-in's hosted page: back to the welcome page; the events follow.
-    let paid = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let back = paid.post(&checkout).form(&[("card", "4242")]).send().await.unwrap();
+    let back = pay(&checkout).await;
     assert_eq!(back.status(), 303);
     let success = back.headers()["location"].to_str().unwrap().to_owned();
     assert!(success.starts_with(&format!("{}/signup/welcome?session_id=cs_test_", app.base)), "{success}");
@@ -369,17 +362,27 @@ pub(crate) async fn paid_signup(app: &TestApp) -> TenantId {
     let visitor = app.visitor();
     let email = unique_email("paying");
     let checkout = submit_signup(&visitor, &email).await;
-    let tenant: TenantId = sqlx::query_scalar(
-        "SELECT m.tenant_id FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE a.email = $1",
-    )
-    .bind(&email)
-    .fetch_one(&app.db.owner)
-    .await
-    .unwrap();
-    let paid = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    assert_eq!(paid.post(&checkout).form(&[("card", "4242")]).send().await.unwrap().status(), 303);
+    let tenant = store_of(app, &email).await;
+    assert_eq!(pay(&checkout).await.status(), 303);
     wait_until_open(app, tenant).await;
     tenant
+}
+
+/// The store the signup of `email` made.
+async fn store_of(app: &TestApp, email: &str) -> TenantId {
+    sqlx::query_scalar(
+        "SELECT m.tenant_id FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE a.email = $1",
+    )
+    .bind(email)
+    .fetch_one(&app.db.owner)
+    .await
+    .unwrap()
+}
+
+/// "Pay" on the stand-in's hosted checkout page; its redirect back to the app is not followed.
+async fn pay(checkout: &str) -> reqwest::Response {
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    client.post(checkout).form(&[("card", "4242")]).send().await.unwrap()
 }
 
 async fn wait_until_open(app: &TestApp, tenant: TenantId) {
