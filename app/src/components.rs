@@ -274,6 +274,7 @@ pub fn LoadingPage() -> impl IntoView {
 /// the error with a way back.
 pub fn problem_page(error: AppError, title: &'static str) -> AnyView {
     use crate::pages::{not_found::NotFound, sign_in_required::SignInRequired};
+    answer_with_status(&error);
     match error {
         AppError::SignedOut => view! { <SignInRequired/> }.into_any(),
         AppError::NotFound => view! { <NotFound/> }.into_any(),
@@ -295,6 +296,22 @@ pub fn problem_page(error: AppError, title: &'static str) -> AnyView {
             .into_any()
         }
     }
+}
+
+/// On the server, the page's HTTP status is the error's (401, 403, 404, 503…), so a page that
+/// failed is never counted as a success by monitors and caches.
+fn answer_with_status(error: &AppError) {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        use axum::http::{header, HeaderValue, StatusCode};
+        response
+            .set_status(StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+        if let Some(seconds) = error.retry_after_secs() {
+            response.insert_header(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = error;
 }
 
 /// A labelled form field with its hint and its problem, tied to the input for screen readers.

@@ -29,8 +29,21 @@ pub enum AppError {
     NotStaff,
     #[error("Your support session has ended. Open a new one from the store's page in the admin panel.")]
     SupportSessionEnded,
+    /// The request conflicts with what is stored (a duplicate, a stale state, a plan's limit).
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many attempts: try again after `retry_after_secs`.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after_secs: u64 },
+    /// An outside service (payments, sign-in) refused or failed; nothing was changed here.
+    #[error("{0}")]
+    Provider(String),
+    /// The database or the server is overloaded or down for a moment: worth retrying.
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Unavailable,
+    /// A bug: logged at ERROR where it happened.
+    #[error("Something went wrong on our side. Please try again in a moment.")]
+    Internal,
     #[error("We could not reach the server. Check your connection and try again.")]
     Transport(String),
 }
@@ -49,10 +62,11 @@ impl From<domain::Error> for AppError {
         match error {
             domain::Error::NotFound => AppError::NotFound,
             domain::Error::Forbidden => AppError::Forbidden,
-            domain::Error::Invalid(message)
-            | domain::Error::Conflict(message)
-            | domain::Error::LimitReached(message)
-            | domain::Error::Provider(message) => AppError::Invalid(message),
+            domain::Error::Invalid(message) => AppError::Invalid(message),
+            domain::Error::Conflict(message) | domain::Error::LimitReached(message) => {
+                AppError::Conflict(message)
+            }
+            domain::Error::Provider(message) => AppError::Provider(message),
             domain::Error::ReadOnly => AppError::ReadOnly,
             domain::Error::Suspended => AppError::Suspended,
             domain::Error::SuspendedByPlatform => AppError::SuspendedByPlatform,
@@ -62,12 +76,24 @@ impl From<domain::Error> for AppError {
                     .iter()
                     .map(|(field, message)| (field.to_owned(), message.to_owned()))
                     .collect(),
-                values: Vec::new(),
+                ..FormProblems::default()
             }),
-            domain::Error::Database(e) => {
-                tracing::error!(error = %e, "database error in a server function");
+            domain::Error::Database(e) if domain::Error::is_outage(&e) => {
+                tracing::warn!(error = %e, "the database is unavailable");
                 AppError::Unavailable
             }
+            domain::Error::Database(e) => {
+                tracing::error!(error = %e, "database error in a server function");
+                AppError::Internal
+            }
+            domain::Error::TooMany { message, wait } => {
+                AppError::TooManyRequests { message, retry_after_secs: wait.as_secs().max(1) }
+            }
+            domain::Error::Busy => {
+                tracing::warn!("too many password hashes waiting: turned away");
+                AppError::Unavailable
+            }
+            domain::Error::UnstorableText => AppError::Invalid(domain::text::UNSTORABLE.into()),
             domain::Error::Io(e) => {
                 tracing::error!(error = %e, "output error in a server function");
                 AppError::Unavailable
@@ -77,13 +103,29 @@ impl From<domain::Error> for AppError {
 }
 
 /// What was wrong with a submitted form.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FormProblems {
     pub message: String,
     /// `(field name, problem)`.
     pub fields: Vec<(String, String)>,
     /// `(field name, value as typed)`; never a password.
     pub values: Vec<(String, String)>,
+    /// The refusal's HTTP status: 422 for input that does not parse, 409 for a conflict with
+    /// what is stored, 429 for too many attempts, 502 for a provider's refusal.
+    pub status: u16,
+    pub retry_after_secs: Option<u64>,
+}
+
+impl Default for FormProblems {
+    fn default() -> Self {
+        FormProblems {
+            message: String::new(),
+            fields: Vec::new(),
+            values: Vec::new(),
+            status: 422,
+            retry_after_secs: None,
+        }
+    }
 }
 
 impl FormProblems {
@@ -99,26 +141,65 @@ impl FormProblems {
 }
 
 impl AppError {
-    /// The same error, carrying what was typed into the form (for refused input only).
+    /// The same error, carrying what was typed into the form (for refusals of what was sent;
+    /// the others, such as signed out, keep nothing).
     pub fn with_values(self, values: &[(&str, &str)]) -> AppError {
         let values = values.iter().map(|(field, value)| (field.to_string(), value.to_string())).collect();
-        match self {
-            AppError::Form(problems) => AppError::Form(FormProblems { values, ..problems }),
-            AppError::Invalid(message) => {
-                AppError::Form(FormProblems { message, fields: Vec::new(), values })
-            }
-            other => other,
+        match self.form_problems() {
+            Some(problems) => AppError::Form(FormProblems { values, ..problems }),
+            None => self,
         }
     }
 
     /// The form problems of a refused submission, if that is what this is.
     pub fn form_problems(&self) -> Option<FormProblems> {
+        let message = self.to_string();
+        let (status, retry_after_secs) = (self.status(), self.retry_after_secs());
         match self {
             AppError::Form(problems) => Some(problems.clone()),
-            AppError::Invalid(message) => {
-                Some(FormProblems { message: message.clone(), ..FormProblems::default() })
+            AppError::Invalid(_)
+            | AppError::Conflict(_)
+            | AppError::Provider(_)
+            | AppError::TooManyRequests { .. } => {
+                Some(FormProblems { message, status, retry_after_secs, ..FormProblems::default() })
             }
             _ => None,
         }
     }
+
+    /// The HTTP status that says what happened: 4xx for refusals the person can act on, 503
+    /// for a moment's outage, 500 only for a bug.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::SignedOut => 401,
+            AppError::NotFound => 404,
+            AppError::Forbidden
+            | AppError::NotStaff
+            | AppError::ReadOnly
+            | AppError::Suspended
+            | AppError::SuspendedByPlatform
+            | AppError::SupportSessionEnded => 403,
+            AppError::Invalid(_) => 422,
+            AppError::Form(problems) => problems.status,
+            AppError::Conflict(_) => 409,
+            AppError::TooManyRequests { .. } => 429,
+            AppError::Provider(_) => 502,
+            AppError::Unavailable | AppError::Transport(_) => 503,
+            AppError::Internal => 500,
+        }
+    }
+
+    /// How long to wait before trying again, when the answer says so (`Retry-After`).
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyRequests { retry_after_secs, .. } => Some(*retry_after_secs),
+            AppError::Form(problems) => problems.retry_after_secs,
+            AppError::Unavailable => Some(UNAVAILABLE_RETRY_AFTER_SECS),
+            _ => None,
+        }
+    }
 }
+
+/// An outage is usually over in seconds: long enough not to hammer the database, short enough
+/// that a person's retry works.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;

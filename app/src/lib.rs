@@ -64,12 +64,26 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Every page's title, `"{page} · Storefront"`, as it goes into the document head.
+///
+/// On the server, leptos_meta 0.8.7 writes the title's text into `<title>` as it is, without the
+/// escaping it gives the body (`ServerMetaContext`'s head injection), so a product named
+/// `</title><script>` would end the element and run. It is escaped here, the one place every
+/// title passes through. In the browser the same text becomes `document.title`, which is plain
+/// text, so it is left alone there (escaping it would show `&lt;` in the tab).
+pub fn document_title(page: String) -> String {
+    let title = if page.is_empty() { "Storefront".to_owned() } else { format!("{page} · Storefront") };
+    #[cfg(feature = "ssr")]
+    let title = html_escape::encode_text(&title).into_owned();
+    title
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <Stylesheet id="leptos" href="/pkg/storefront.css"/>
-        <Title formatter=|page: String| if page.is_empty() { "Storefront".to_owned() } else { format!("{page} · Storefront") }/>
+        <Title formatter=document_title/>
         <Router>
             // Pages render completely before they are sent (SsrMode::Async) so that they work
             // without JavaScript; hydration then takes over navigation.

@@ -17,6 +17,10 @@ use stripe_checkout::checkout_session::{
 };
 use stripe_shared::CheckoutSessionMode;
 
+/// Where the provider's hosted pages send the browser (Checkout, the billing portal): the pages'
+/// browser policy lets a form end there.
+pub const HOSTED_PAGE_ORIGINS: [&str; 2] = ["https://checkout.stripe.com", "https://billing.stripe.com"];
+
 /// How to reach the payment provider and what to sell there.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PaymentSettings {

@@ -23,21 +23,23 @@ pub async fn sign_up(
     let result = async {
         let state = expect_context::<crate::state::AppState>();
         let address = client_address(&state).await?;
-        let limited = domain::rate_limits::LimitedAction::SignupPerAddress;
-        if let Some(wait) = domain::rate_limits::wait_time(&state.db, limited, &address).await? {
-            tracing::warn!(%address, "signup refused: too many new stores from this address");
-            let minutes = wait.as_secs().div_ceil(60).max(1);
-            return Err(AppError::Invalid(format!(
-                "Too many new stores were made from your network. Try again in {minutes} minutes."
-            )));
-        }
+        use domain::rate_limits::{self, LimitedAction};
+        let limited = LimitedAction::SignupPerAddress;
+        let refused = LimitedAction::FailedSignupPerAddress;
+        rate_limits::refuse_if_empty(&state.db, &[(limited, &address), (refused, &address)]).await?;
         let input = SignupInput {
             email: email.clone(),
             password: password.clone(),
             store_name: store_name.clone(),
             plan: plan.clone(),
         };
-        let mut signup = Signup::parse(&state.db, &input).await?;
+        let mut signup = match Signup::parse(&state.db, &input).await {
+            Ok(signup) => signup,
+            Err(problems) => {
+                rate_limits::record(&state.db, refused, &address).await?;
+                return Err(problems.into());
+            }
+        };
         let chosen = signup.plan.id.clone();
         if !state.site.payments && chosen != FREE_PLAN {
             let free = domain::signup::plans(&state.db).await?.into_iter().find(|p| p.id == FREE_PLAN);
@@ -47,7 +49,7 @@ pub async fn sign_up(
         let start = if paid_through.is_some() { StartAs::Pending } else { StartAs::Active };
         let started = std::time::Instant::now();
         let (account, tenant) = create_store(&state.db, &signup, start).await?;
-        if let Err(error) = domain::rate_limits::record(&state.db, limited, &address).await {
+        if let Err(error) = rate_limits::record(&state.db, limited, &address).await {
             tracing::error!(%error, "could not count a signup against its address");
         }
         tracing::info!(%account, %tenant, plan = %signup.plan.id, chosen = %chosen, elapsed_ms = started.elapsed().as_millis() as u64, "store signed up");

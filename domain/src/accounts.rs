@@ -22,7 +22,7 @@ impl Email {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains('@')
-            && !email.chars().any(char::is_whitespace);
+            && !email.chars().any(|c| c.is_whitespace() || c.is_control());
         if plausible {
             Ok(Email(email))
         } else {
@@ -170,7 +170,7 @@ pub async fn authenticate(db: &Db, email: &Email, password: &str) -> Result<Opti
         Some((id, Some(hash))) => (Some(id), hash),
         _ => (None, DUMMY_HASH.clone()),
     };
-    let matches = password::verify_async(hash, password.to_owned()).await;
+    let matches = password::verify_async(hash, password.to_owned()).await?;
     Ok(account.filter(|_| matches))
 }
 

@@ -7,9 +7,11 @@ use crate::accounts::Email;
 use crate::audit::{self, Action, Changes};
 use crate::error::sqlstate;
 use crate::paging::{contains_pattern, search_text, ListQuery, Paging};
+use crate::text::{self, Lines};
 use crate::{Db, Error, FieldErrors, Permission, TenantScope, TenantTx};
 
 pub const PAGE_SIZE: i64 = 25;
+pub const MAX_NAME_CHARS: usize = 200;
 
 /// A customer as typed into the form.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,12 +30,10 @@ pub struct CustomerDraft {
 impl CustomerDraft {
     pub fn parse(input: &CustomerInput) -> Result<CustomerDraft, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let name = input.name.trim();
-        let name = match name.chars().count() {
-            0 => errors.check("name", Err("Enter the customer's name.")),
-            1..=200 => Some(name.to_owned()),
-            _ => errors.check("name", Err("Use at most 200 characters.")),
-        };
+        let name = errors.check(
+            "name",
+            text::required(&input.name, Lines::One, MAX_NAME_CHARS, "Enter the customer's name."),
+        );
         let email = errors.check("email", Email::parse(&input.email));
         match (name, email) {
             (Some(name), Some(email)) => Ok(CustomerDraft { name, email }),

@@ -36,6 +36,17 @@ pub enum Error {
     /// The store's plan allows no more of something; the message is fit for the user.
     #[error("{0}")]
     LimitReached(String),
+    /// Text the database cannot store (a NUL byte) reached a statement: a field's own check
+    /// should have refused it first.
+    #[error("text with characters that cannot be stored")]
+    UnstorableText,
+    /// Too many of something in a short time (`rate_limits::LimitedAction`); the message is fit
+    /// for the user and says when to try again.
+    #[error("{message}")]
+    TooMany { message: String, wait: std::time::Duration },
+    /// The server is at capacity for this kind of work (password hashing): try again shortly.
+    #[error("the server is busy")]
+    Busy,
     /// An outside service (the payment or identity provider) did not make a change that had
     /// to happen with this one, so nothing was changed; the message is fit for the user.
     #[error("{0}")]
@@ -49,15 +60,40 @@ impl From<sqlx::Error> for Error {
             sqlx::Error::Database(e) => e.code(),
             _ => None,
         };
-        if code.as_deref() == Some(sqlstate::READ_ONLY_SQL_TRANSACTION) {
-            Error::ReadOnly
-        } else {
-            Error::Database(error)
+        match code.as_deref() {
+            Some(sqlstate::READ_ONLY_SQL_TRANSACTION) => Error::ReadOnly,
+            Some(sqlstate::CHARACTER_NOT_IN_REPERTOIRE | sqlstate::UNTRANSLATABLE_CHARACTER) => {
+                tracing::warn!(%error, "text the database cannot store got past the checks");
+                Error::UnstorableText
+            }
+            _ => Error::Database(error),
         }
     }
 }
 
 impl Error {
+    /// Whether a database error is the database being out of reach or overloaded for a moment
+    /// (worth a retry), rather than a statement's fault (a bug).
+    pub fn is_outage(error: &sqlx::Error) -> bool {
+        match error {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_) => true,
+            sqlx::Error::Database(e) => e.code().is_some_and(|code| {
+                // 08: connection; 53: out of resources; 57: operator intervention (shutdown,
+                // a cancelled statement); 40001/40P01: a serialisation failure or deadlock.
+                code.starts_with("08")
+                    || code.starts_with("53")
+                    || code.starts_with("57")
+                    || code == "40001"
+                    || code == "40P01"
+                    || code == sqlstate::LOCK_NOT_AVAILABLE
+            }),
+            _ => false,
+        }
+    }
+
     /// The SQLSTATE of a database error. Constraint names are not reliable (Citus reports them
     /// with shard suffixes), so errors are told apart by code.
     pub fn sqlstate(&self) -> Option<String> {
@@ -77,6 +113,11 @@ pub mod sqlstate {
     pub const INSUFFICIENT_PRIVILEGE: &str = "42501";
     /// A write in a transaction opened read-only (a store whose payment is overdue).
     pub const READ_ONLY_SQL_TRANSACTION: &str = "25006";
+    /// A NUL byte in text (PostgreSQL cannot store it).
+    pub const CHARACTER_NOT_IN_REPERTOIRE: &str = "22021";
+    pub const UNTRANSLATABLE_CHARACTER: &str = "22P05";
+    /// `lock_timeout` ran out.
+    pub const LOCK_NOT_AVAILABLE: &str = "55P03";
 }
 
 /// Problems with the fields of a form, by field name, in the order of the form.

@@ -9,39 +9,68 @@ use crate::audit::{self, Action, Changes};
 use crate::{Db, Error, Permission, TenantScope, TenantTx};
 
 /// The files of an export: name and the query behind it. `{tenant}` is replaced by the store's
-/// id (an integer, never text: COPY takes no parameters).
-const FILES: [(&str, &str); 7] = [
-    (
-        "store.csv",
-        "SELECT t.id, t.name, s.slug, t.plan_id, t.status, t.currency, t.time_zone, t.created_at
-         FROM tenants t JOIN tenant_slugs s ON s.tenant_id = t.id WHERE t.id = {tenant}",
-    ),
-    (
-        "members.csv",
-        "SELECT a.email, m.role, m.created_at AS joined_at FROM memberships m
-         JOIN accounts a ON a.id = m.account_id WHERE m.tenant_id = {tenant} ORDER BY a.email",
-    ),
-    (
-        "products.csv",
-        "SELECT id, sku, name, price_cents, archived_at, created_at FROM products
-         WHERE tenant_id = {tenant} ORDER BY id",
-    ),
-    ("customers.csv", "SELECT id, name, email, created_at FROM customers WHERE tenant_id = {tenant} ORDER BY id"),
-    (
-        "orders.csv",
-        "SELECT id, customer_id, status, total_cents, created_at FROM orders WHERE tenant_id = {tenant} ORDER BY id",
-    ),
-    (
-        "order_items.csv",
-        "SELECT id, order_id, product_id, quantity, unit_price_cents FROM order_items
-         WHERE tenant_id = {tenant} ORDER BY id",
-    ),
-    (
-        "audit_events.csv",
-        "SELECT id, occurred_at, actor, action, subject, changes FROM audit_events
-         WHERE tenant_id = {tenant} ORDER BY id",
-    ),
-];
+/// id (an integer, never text: COPY takes no parameters). Text that people typed is written as
+/// spreadsheet-safe cells ([`crate::text::sql_csv_cell`]).
+fn files() -> [(&'static str, String); 7] {
+    use crate::text::sql_csv_cell as cell;
+    [
+        (
+            "store.csv",
+            format!(
+                "SELECT t.id, {}, {}, t.plan_id, t.status, t.currency, t.time_zone, t.created_at
+                 FROM tenants t JOIN tenant_slugs s ON s.tenant_id = t.id WHERE t.id = {{tenant}}",
+                cell("t.name"),
+                cell("s.slug")
+            ),
+        ),
+        (
+            "members.csv",
+            format!(
+                "SELECT {}, m.role, m.created_at AS joined_at FROM memberships m
+                 JOIN accounts a ON a.id = m.account_id WHERE m.tenant_id = {{tenant}} ORDER BY a.email",
+                cell("a.email")
+            ),
+        ),
+        (
+            "products.csv",
+            format!(
+                "SELECT id, {}, {}, price_cents, archived_at, created_at FROM products
+                 WHERE tenant_id = {{tenant}} ORDER BY id",
+                cell("sku"),
+                cell("name")
+            ),
+        ),
+        (
+            "customers.csv",
+            format!(
+                "SELECT id, {}, {}, created_at FROM customers WHERE tenant_id = {{tenant}} ORDER BY id",
+                cell("name"),
+                cell("email")
+            ),
+        ),
+        (
+            "orders.csv",
+            "SELECT id, customer_id, status, total_cents, created_at FROM orders WHERE tenant_id = {tenant} ORDER BY id"
+                .to_owned(),
+        ),
+        (
+            "order_items.csv",
+            "SELECT id, order_id, product_id, quantity, unit_price_cents FROM order_items
+             WHERE tenant_id = {tenant} ORDER BY id"
+                .to_owned(),
+        ),
+        (
+            "audit_events.csv",
+            format!(
+                "SELECT id, occurred_at, {}, action, {}, {} FROM audit_events
+                 WHERE tenant_id = {{tenant}} ORDER BY id",
+                cell("actor"),
+                cell("subject"),
+                cell("changes")
+            ),
+        ),
+    ]
+}
 
 #[derive(Serialize)]
 struct Manifest {
@@ -85,8 +114,8 @@ where
         .fetch_one(&mut *tx)
         .await?;
     let mut zip = async_zip::tokio::write::ZipFileWriter::with_tokio(out);
-    let mut files = Vec::with_capacity(FILES.len());
-    for (name, query) in FILES {
+    let mut files = Vec::new();
+    for (name, query) in self::files() {
         let query = query.replace("{tenant}", &tenant);
         let rows = copy_into(&mut tx, &mut zip, name, &query).await?;
         files.push(ManifestFile { name, rows });

@@ -30,6 +30,7 @@ pub mod team;
 pub mod tenancy;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod text;
 
 pub use db::Db;
 pub use error::{Error, FieldErrors};

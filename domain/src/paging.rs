@@ -35,7 +35,8 @@ impl Paging {
 pub fn contains_pattern(needle: &str) -> String {
     let mut pattern = String::with_capacity(needle.len() + 2);
     pattern.push('%');
-    for c in needle.trim().chars() {
+    // Control characters are dropped: nothing stored holds them, and PostgreSQL refuses a NUL.
+    for c in needle.trim().chars().filter(|c| !c.is_control()) {
         if matches!(c, '%' | '_' | '\\') {
             pattern.push('\\');
         }

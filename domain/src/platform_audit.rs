@@ -43,14 +43,14 @@ impl Reason {
     pub const MAX_CHARS: usize = 500;
 
     pub fn parse(input: &str) -> Result<Reason, Error> {
-        let reason = input.trim();
-        if reason.is_empty() {
-            Err(Error::Invalid("Give a reason: it is kept in the platform audit log.".into()))
-        } else if reason.chars().count() > Reason::MAX_CHARS {
-            Err(Error::Invalid(format!("Keep the reason under {} characters.", Reason::MAX_CHARS)))
-        } else {
-            Ok(Reason(reason.to_owned()))
-        }
+        crate::text::required(
+            input,
+            crate::text::Lines::Many,
+            Reason::MAX_CHARS,
+            "Give a reason: it is kept in the platform audit log.",
+        )
+        .map(Reason)
+        .map_err(Error::Invalid)
     }
 
     pub fn as_str(&self) -> &str {

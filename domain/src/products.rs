@@ -8,6 +8,7 @@ use crate::audit::{self, Action, Changes};
 use crate::billing::{self, Limited};
 use crate::error::sqlstate;
 use crate::paging::{contains_pattern, search_text, ListQuery, Paging};
+use crate::text::{self, Lines};
 use crate::{Db, Error, FieldErrors, Permission, TenantScope, TenantTx};
 
 pub const PAGE_SIZE: i64 = 25;
@@ -19,13 +20,11 @@ pub const MAX_IMPORT_ROWS: usize = 5_000;
 pub struct ProductName(String);
 
 impl ProductName {
+    pub const MAX_CHARS: usize = 200;
+
     pub fn parse(input: &str) -> Result<ProductName, String> {
-        let name = input.trim();
-        match name.chars().count() {
-            0 => Err("Enter the product's name.".into()),
-            1..=200 => Ok(ProductName(name.to_owned())),
-            _ => Err("Use at most 200 characters.".into()),
-        }
+        text::required(input, Lines::One, ProductName::MAX_CHARS, "Enter the product's name.")
+            .map(ProductName)
     }
 
     pub fn as_str(&self) -> &str {
@@ -427,7 +426,8 @@ fn parse_csv(csv_text: &str, currency: &str) -> Result<Vec<ImportRow>, Vec<(usiz
                 continue;
             }
         };
-        let field = |at: usize| record.get(at).unwrap_or_default().to_owned();
+        // A cell the export made safe for spreadsheets (`'=…`) reads back as it was stored.
+        let field = |at: usize| text::from_csv_cell(record.get(at).unwrap_or_default()).to_owned();
         let input = ProductInput { name: field(name_at), sku: field(sku_at), price: field(price_at) };
         let archived = match status_at.map(field).as_deref() {
             None | Some("") | Some("active") => Ok(false),
@@ -481,7 +481,8 @@ pub async fn export_csv(db: &Db, scope: &TenantScope) -> Result<String, Error> {
     for p in products {
         let price = money::to_input(p.price_cents, &currency);
         let status = if p.archived_at.is_some() { "archived" } else { "active" };
-        writer.write_record([p.sku.as_str(), p.name.as_str(), price.as_str(), status]).map_err(io)?;
+        let (sku, name) = (text::to_csv_cell(&p.sku), text::to_csv_cell(&p.name));
+        writer.write_record([&*sku, &*name, price.as_str(), status]).map_err(io)?;
     }
     let bytes = writer.into_inner().map_err(|e| Error::Invalid(format!("could not write CSV: {e}")))?;
     Ok(String::from_utf8(bytes).expect("CSV of UTF-8 fields is UTF-8"))

@@ -17,6 +17,13 @@ pub enum LimitedAction {
     FailedSignInPerAddress,
     /// New stores signed up from one client address (a few a day is plenty for a person).
     SignupPerAddress,
+    /// Refused signups from one client address: each one may tell whether an email has an
+    /// account, so they are limited like failed sign-ins.
+    FailedSignupPerAddress,
+    /// Invitations sent by one store: each is a mail carrying a name the store chose.
+    InvitationPerStore,
+    /// Invitations sent by one person, across their stores.
+    InvitationPerInviter,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,6 +38,9 @@ impl LimitedAction {
             LimitedAction::FailedSignInPerAccount => "failed_sign_in_account",
             LimitedAction::FailedSignInPerAddress => "failed_sign_in_address",
             LimitedAction::SignupPerAddress => "signup_address",
+            LimitedAction::FailedSignupPerAddress => "failed_signup_address",
+            LimitedAction::InvitationPerStore => "invitation_store",
+            LimitedAction::InvitationPerInviter => "invitation_inviter",
         }
     }
 
@@ -39,8 +49,60 @@ impl LimitedAction {
             LimitedAction::FailedSignInPerAccount => Limit { burst: 5, refill: Duration::from_secs(60) },
             LimitedAction::FailedSignInPerAddress => Limit { burst: 30, refill: Duration::from_secs(10) },
             LimitedAction::SignupPerAddress => Limit { burst: 5, refill: Duration::from_secs(3600) },
+            LimitedAction::FailedSignupPerAddress => Limit { burst: 30, refill: Duration::from_secs(10) },
+            LimitedAction::InvitationPerStore => Limit { burst: 30, refill: Duration::from_secs(120) },
+            LimitedAction::InvitationPerInviter => Limit { burst: 20, refill: Duration::from_secs(180) },
         }
     }
+
+    /// What the person is told when `self` is refused for `wait`.
+    pub fn refusal(self, wait: Duration) -> String {
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        let when = if minutes == 1 { "in a minute".to_owned() } else { format!("in {minutes} minutes") };
+        match self {
+            LimitedAction::FailedSignInPerAccount | LimitedAction::FailedSignInPerAddress => {
+                format!("Too many failed sign-ins. Try again {when}.")
+            }
+            LimitedAction::SignupPerAddress => {
+                format!("Too many new stores were made from your network. Try again {when}.")
+            }
+            LimitedAction::FailedSignupPerAddress => {
+                format!("Too many refused signups from your network. Try again {when}.")
+            }
+            LimitedAction::InvitationPerStore => {
+                let limit = self.limit();
+                format!(
+                    "This store has sent {} invitations in a short time, the most it may. Send the next one {when}.",
+                    limit.burst
+                )
+            }
+            LimitedAction::InvitationPerInviter => {
+                let limit = self.limit();
+                format!("You have sent {} invitations in a short time, the most you may. Send the next one {when}.", limit.burst)
+            }
+        }
+    }
+}
+
+/// Refuses with [`Error::TooMany`] when any of `buckets` is empty; otherwise takes a token from
+/// each (nothing is taken from any when one refuses).
+pub async fn take(db: &Db, buckets: &[(LimitedAction, &str)]) -> Result<(), Error> {
+    refuse_if_empty(db, buckets).await?;
+    for (action, key) in buckets {
+        record(db, *action, key).await?;
+    }
+    Ok(())
+}
+
+/// Refuses with [`Error::TooMany`] when any of `buckets` is empty; takes nothing.
+pub async fn refuse_if_empty(db: &Db, buckets: &[(LimitedAction, &str)]) -> Result<(), Error> {
+    for (action, key) in buckets {
+        if let Some(wait) = wait_time(db, *action, key).await? {
+            tracing::warn!(action = action.name(), "refused: the limit is reached");
+            return Err(Error::TooMany { message: action.refusal(wait), wait });
+        }
+    }
+    Ok(())
 }
 
 /// How long until `action` is allowed again for `key`, or `None` if it is allowed now.

@@ -163,7 +163,7 @@ pub async fn seed(
 
     let shape = request.shape;
     let ids = Arc::new(IdBlocks::reserve(owner, shape).await?);
-    let password_hash = Arc::new(password::hash_async(request.password.clone()).await);
+    let password_hash = Arc::new(password::hash_async(request.password.clone()).await?);
     // Big enough to amortise a transaction, small enough to show progress and bound memory.
     let stores_per_batch = (100_000 / (shape.orders.max(1) * ITEMS_PER_ORDER)).clamp(1, 20_000);
     let next_store = Arc::new(AtomicU64::new(1));

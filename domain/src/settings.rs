@@ -1,11 +1,28 @@
 //! A store's own settings: its name, its URL slug (unique across the platform), its currency
 //! and time zone.
 
+use crate::text::{self, Lines};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Action, Changes};
 use crate::error::sqlstate;
 use crate::{Db, Error, FieldErrors, Permission, TenantScope, TenantTx};
+
+/// A store's name, as its people see it: 1 to 100 characters on one line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StoreName(String);
+
+impl StoreName {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn parse(input: &str) -> Result<StoreName, String> {
+        text::required(input, Lines::One, StoreName::MAX_CHARS, "Enter the store's name.").map(StoreName)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 /// What every store page shows of the store: its name, and the currency of its amounts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
@@ -69,12 +86,7 @@ pub async fn time_zones(db: &Db) -> Result<Vec<String>, Error> {
 pub async fn update(db: &Db, scope: &TenantScope, input: &SettingsInput) -> Result<(), Error> {
     scope.require(Permission::ManageSettings)?;
     let mut errors = FieldErrors::new();
-    let name = input.name.trim();
-    match name.chars().count() {
-        0 => errors.add("name", "Enter the store's name."),
-        1..=100 => {}
-        _ => errors.add("name", "Use at most 100 characters."),
-    }
+    let name = errors.check("name", StoreName::parse(&input.name)).unwrap_or_default();
     let slug = input.slug.trim().to_lowercase();
     if let Err(problem) = check_slug(&slug) {
         errors.add("slug", problem);
@@ -84,8 +96,9 @@ pub async fn update(db: &Db, scope: &TenantScope, input: &SettingsInput) -> Resu
         errors.add("currency", "Choose a currency from the list.");
     }
     let time_zone = input.time_zone.trim();
-    let known_zone: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1)")
+    // Checked before the lookup: the database cannot even compare a NUL.
+    let known_zone: bool = text::check(time_zone, Lines::One, 64).is_ok()
+        && sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1)")
             .bind(time_zone)
             .fetch_one(db.pool())
             .await?;
@@ -98,7 +111,7 @@ pub async fn update(db: &Db, scope: &TenantScope, input: &SettingsInput) -> Resu
     let before = fetch(&mut tx, true).await?;
     sqlx::query("UPDATE tenants SET name = $2, currency = $3, time_zone = $4, slug = $5 WHERE id = $1")
         .bind(tx.tenant_id())
-        .bind(name)
+        .bind(&name.0)
         .bind(currency)
         .bind(time_zone)
         .bind(&slug)
@@ -118,7 +131,7 @@ pub async fn update(db: &Db, scope: &TenantScope, input: &SettingsInput) -> Resu
             })?;
     }
     let changes = Changes::new()
-        .diff("name", &before.name, name)
+        .diff("name", &before.name, name.as_str())
         .diff("slug", &before.slug, &slug)
         .diff("currency", &before.currency, currency)
         .diff("time_zone", &before.time_zone, time_zone);

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::{Email, NewPassword};
 use crate::error::sqlstate;
+use crate::settings::StoreName;
 use crate::{password, AccountId, Db, Error, FieldErrors, Role, TenantId, TenantTx};
 
 /// A plan as the landing page and the signup form show it.
@@ -53,17 +54,14 @@ impl Signup {
         let password = email
             .as_ref()
             .and_then(|email| errors.check("password", NewPassword::parse(&input.password, email)));
-        let store_name = input.store_name.trim();
-        match store_name.chars().count() {
-            0 => errors.add("store_name", "Enter your store's name."),
-            1..=100 => {}
-            _ => errors.add("store_name", "Use at most 100 characters."),
-        }
+        let store_name = errors.check("store_name", StoreName::parse(&input.store_name));
         let plan = plans(db).await?.into_iter().find(|plan| plan.id == input.plan);
         if plan.is_none() {
             errors.add("plan", "Choose one of the plans.");
         }
-        if let Some(email) = &email {
+        // Whether an address has an account is told only to a form that is otherwise complete
+        // (and the caller limits how often one client may ask), so it is no free lookup.
+        if let (Some(email), true) = (&email, errors.is_empty()) {
             let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM accounts WHERE email = $1)")
                 .bind(email.as_str())
                 .fetch_one(db.pool())
@@ -75,9 +73,9 @@ impl Signup {
                 );
             }
         }
-        match (email, password, plan) {
-            (Some(email), Some(password), Some(plan)) if errors.is_empty() => {
-                Ok(Signup { email, password, store_name: store_name.to_owned(), plan })
+        match (email, password, store_name, plan) {
+            (Some(email), Some(password), Some(store_name), Some(plan)) if errors.is_empty() => {
+                Ok(Signup { email, password, store_name: store_name.as_str().to_owned(), plan })
             }
             _ => Err(Error::Fields(errors)),
         }
@@ -95,7 +93,7 @@ pub enum StartAs {
 /// membership, in one transaction. Returns the account and the store.
 pub async fn create_store(db: &Db, signup: &Signup, start: StartAs) -> Result<(AccountId, TenantId), Error> {
     // Hashing is deliberately slow: done before the transaction opens, so no row waits on it.
-    let hash = password::hash_async(signup.password.expose().to_owned()).await;
+    let hash = password::hash_async(signup.password.expose().to_owned()).await?;
     let mut tx = db.pool().begin().await?;
     // Accounts first: on Citus a reference table is written before distributed ones.
     let account: AccountId =

@@ -190,7 +190,7 @@ pub async fn create(
                     email.as_str()
                 )));
             };
-            let hash = password::hash_async(password.expose().to_owned()).await;
+            let hash = password::hash_async(password.expose().to_owned()).await?;
             let account = sqlx::query_scalar(
                 "INSERT INTO accounts (email, password_hash) VALUES ($1, $2) RETURNING id",
             )

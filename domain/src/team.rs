@@ -81,6 +81,16 @@ pub async fn invite(db: &Db, scope: &TenantScope, email: &str, role: Role) -> Re
     if crate::staff::is_staff_email(db, email.as_str()).await? {
         return Err(FieldErrors::single("email", STAFF_NOT_INVITED));
     }
+    // Counted once the invitation is worth sending: a typo costs nothing.
+    let (store_key, inviter_key) = (scope.tenant_id().to_string(), scope.account_id().to_string());
+    crate::rate_limits::take(
+        db,
+        &[
+            (crate::rate_limits::LimitedAction::InvitationPerStore, &store_key),
+            (crate::rate_limits::LimitedAction::InvitationPerInviter, &inviter_key),
+        ],
+    )
+    .await?;
     let mut tx = db.begin_tenant(scope).await?;
     let tenant = tx.tenant_id();
     let already: bool = sqlx::query_scalar(
@@ -338,7 +348,7 @@ pub async fn accept(db: &Db, invitation: &OpenInvitation, joiner: Joiner) -> Res
     let account = match joiner {
         Joiner::Existing(account) => account,
         Joiner::New(password) => {
-            let hash = password::hash_async(password.expose().to_owned()).await;
+            let hash = password::hash_async(password.expose().to_owned()).await?;
             sqlx::query_scalar("INSERT INTO accounts (email, password_hash) VALUES ($1, $2) RETURNING id")
                 .bind(&invitation.email)
                 .bind(hash)

@@ -14,6 +14,9 @@ pub struct Settings {
     /// The schema owner's database, for migrations and seeding; defaults to `database_url`.
     pub database_owner_url: Option<String>,
     pub database_max_connections: u32,
+    /// How many password hashes may run at once (`PASSWORD_HASHING_CONCURRENCY`); the cores
+    /// by default. Each takes 19 MiB and a core while it runs.
+    pub password_hashing_concurrency: usize,
     /// Run pending migrations when `serve` starts.
     pub migrate_on_start: bool,
     pub data_dir: PathBuf,
@@ -86,6 +89,11 @@ impl Settings {
             database_url: lookup("DATABASE_URL"),
             database_owner_url: lookup("DATABASE_OWNER_URL"),
             database_max_connections: parse_or(&lookup, "DATABASE_MAX_CONNECTIONS", 16)?,
+            password_hashing_concurrency: parse_or(
+                &lookup,
+                "PASSWORD_HASHING_CONCURRENCY",
+                std::thread::available_parallelism().map_or(1, |n| n.get()),
+            )?,
             migrate_on_start: parse_or(&lookup, "MIGRATE_ON_START", true)?,
             data_dir: lookup("STOREFRONT_DATA_DIR").unwrap_or_else(|| "data".into()).into(),
             listen_addr,

@@ -2,6 +2,7 @@
 //! of the `storefront` binary.
 
 pub mod auth;
+pub mod browser_policy;
 pub mod cli;
 pub mod config;
 pub mod csrf;
@@ -11,6 +12,7 @@ pub mod health;
 pub mod hydra;
 pub mod identity_provider;
 pub mod products;
+pub mod refusals;
 pub mod startup;
 pub mod stripe_webhook;
 pub mod telemetry;

@@ -14,7 +14,7 @@ use app::{shell, App, SITE_NAME};
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::{Extension, Router};
 use domain::Db;
 use leptos::prelude::{provide_context, LeptosOptions};
@@ -30,6 +30,7 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::auth::hydra::{self, PageRenderer, RenderPage};
 use crate::auth::{invitations, local, SignInMode};
+use crate::browser_policy::{self, BrowserPolicy};
 use crate::config::{secure_cookies, Settings};
 use crate::csrf::{self, AppOrigin};
 use crate::database::Database;
@@ -38,6 +39,7 @@ use crate::health;
 use crate::identity_provider::IdentityProvider;
 use crate::products;
 use crate::stripe_webhook;
+use crate::{refusals, telemetry};
 
 /// The server's tokio runtime: multi-threaded, with at least four workers whatever the machine.
 /// Leptos's server rendering can stall a response for good when a resource's future is woken
@@ -64,6 +66,7 @@ impl Application {
     }
 
     pub async fn build_with(settings: &Settings, database: Database) -> anyhow::Result<Application> {
+        domain::password::set_concurrency(settings.password_hashing_concurrency);
         if settings.migrate_on_start || database.is_embedded() {
             database.migrate().await?;
         }
@@ -161,6 +164,40 @@ impl Application {
     }
 }
 
+/// The routes axum serves itself (the pages and server functions are Leptos's): every one is
+/// listed here, so the isolation suite can check each is tried across stores or says why not.
+pub fn http_routes(hydra: bool) -> Vec<(&'static str, MethodRouter<AppState>)> {
+    let mut routes = vec![
+        ("/healthz", get(health::healthz)),
+        ("/readyz", get(health::readyz)),
+        ("/login", get(local::start_login)),
+        ("/auth/choose-store", post(local::choose_store)),
+        ("/logout", post(local::logout)),
+        ("/invitations/accept", post(invitations::accept)),
+        ("/products/export.csv", get(products::export)),
+        ("/export.zip", get(export::download)),
+        ("/webhooks/stripe", post(stripe_webhook::receive)),
+        (
+            "/products/import",
+            post(products::import).layer(DefaultBodyLimit::max(products::MAX_IMPORT_BYTES + 64 * 1024)),
+        ),
+    ];
+    if hydra {
+        // The sign-in page answers Hydra's `skip` before it renders, so it has a handler of its
+        // own that hands the rendering to Leptos.
+        routes.extend([
+            ("/auth/login", get(hydra::login_page).post(local::submit_sign_in)),
+            ("/auth/login/cancel", post(hydra::cancel_login)),
+            ("/auth/consent", get(hydra::consent)),
+            ("/auth/callback", get(hydra::callback)),
+            ("/auth/logout", get(hydra::logout_challenge)),
+        ]);
+    } else {
+        routes.push(("/auth/login", post(local::submit_sign_in)));
+    }
+    routes
+}
+
 fn router(state: AppState, settings: &Settings, public_url: &str, mode: SignInMode) -> Router {
     let session_store = PostgresStore::new(state.db.pool().clone())
         .with_schema_name("public")
@@ -176,11 +213,17 @@ fn router(state: AppState, settings: &Settings, public_url: &str, mode: SignInMo
 
     let request_id = HeaderName::from_static("x-request-id");
     let observability = ServiceBuilder::new()
+        .map_request(telemetry::drop_unfit_request_id)
         .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-            let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
-        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<_>| {
+                    let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                    tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
+                })
+                .on_response(telemetry::log_response)
+                .on_failure(()),
+        )
         .layer(PropagateRequestIdLayer::new(request_id))
         .layer(CatchPanicLayer::new());
 
@@ -189,56 +232,60 @@ fn router(state: AppState, settings: &Settings, public_url: &str, mode: SignInMo
         move || shell(options.clone())
     };
     let mut routes = generate_route_list(App);
-    let mut router = Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/login", get(local::start_login))
-        .route("/auth/login", post(local::submit_sign_in))
-        .route("/auth/choose-store", post(local::choose_store))
-        .route("/logout", post(local::logout))
-        .route("/invitations/accept", post(invitations::accept))
-        .route("/products/export.csv", get(products::export))
-        .route("/export.zip", get(export::download))
-        .route("/webhooks/stripe", post(stripe_webhook::receive))
-        .route(
-            "/products/import",
-            post(products::import).layer(DefaultBodyLimit::max(products::MAX_IMPORT_BYTES + 64 * 1024)),
-        );
+    let mut router = http_routes(matches!(mode, SignInMode::Hydra(_)))
+        .into_iter()
+        .fold(Router::new(), |router, (path, handler)| router.route(path, handler));
     match &mode {
         SignInMode::Local => {}
         SignInMode::Hydra(provider) => {
-            // The sign-in page answers Hydra's `skip` before it renders, so it has a handler
-            // of its own that hands the rendering to Leptos.
             routes.retain(|route| route.path() != "/auth/login");
             let render = leptos_axum::render_app_async_with_context(
                 {
                     let state = state.clone();
-                    move || provide_context(state.clone())
+                    move || {
+                        provide_context(state.clone());
+                        browser_policy::provide_nonce();
+                    }
                 },
                 shell_with.clone(),
             );
             let render: RenderPage = Arc::new(move |request| render(request));
-            router = router
-                .route("/auth/login", get(hydra::login_page))
-                .route("/auth/login/cancel", post(hydra::cancel_login))
-                .route("/auth/consent", get(hydra::consent))
-                .route("/auth/callback", get(hydra::callback))
-                .route("/auth/logout", get(hydra::logout_challenge))
-                .layer(Extension(PageRenderer(render)))
-                .layer(Extension(provider.clone()));
+            router = router.layer(Extension(PageRenderer(render))).layer(Extension(provider.clone()));
         }
     }
     router
-        .leptos_routes(&state, routes, shell_with)
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .leptos_routes_with_context(&state, routes, browser_policy::provide_nonce, shell_with)
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            browser_policy::provide_nonce,
+            shell,
+        ))
+        .layer(middleware::from_fn(refusals::honest_status))
         .layer(Extension(mode))
         .layer(middleware::from_fn_with_state(
             AppOrigin::from_public_url(public_url),
             csrf::refuse_cross_site,
         ))
         .layer(sessions)
+        .layer(middleware::from_fn_with_state(browser_policy(settings, public_url), browser_policy::apply))
         .layer(observability)
         .with_state(state)
+}
+
+/// The browser policy: forms may end on Hydra's public pages (sign-in, sign-out) and on
+/// Stripe's checkout and billing portal (the stand-in's own origin when `STRIPE_API_BASE`
+/// points at one).
+fn browser_policy(settings: &Settings, public_url: &str) -> BrowserPolicy {
+    let mut origins = Vec::new();
+    if let Some(hydra) = &settings.hydra {
+        origins.extend(browser_policy::origin_of(&hydra.public_url));
+    }
+    if let Some(payments) = &settings.payments {
+        match &payments.api_base {
+            Some(base) => origins.extend(browser_policy::origin_of(base)),
+            None => origins.extend(app::payments::HOSTED_PAGE_ORIGINS.iter().map(|o| o.to_string())),
+        }
+    }
+    BrowserPolicy::new(public_url, &origins)
 }
 
 /// Every ten minutes: deletes expired sessions and rate-limit buckets nobody has used for a day.

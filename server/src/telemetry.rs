@@ -1,3 +1,6 @@
+use std::time::Duration;
+
+use axum::http::{Request, Response};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
@@ -12,4 +15,30 @@ pub fn init(format: LogFormat) {
     };
     // A second init (tests) keeps the first subscriber.
     let _ = result;
+}
+
+/// The client's `X-Request-Id` is kept only when it is 1 to 64 of `[A-Za-z0-9._-]`: anything
+/// else (a newline, markup, a megabyte) would forge or flood log lines, so a new id is made.
+pub fn drop_unfit_request_id<B>(mut request: Request<B>) -> Request<B> {
+    let fit = |id: &[u8]| {
+        (1..=64).contains(&id.len())
+            && id.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    };
+    if request.headers().get("x-request-id").is_some_and(|id| !fit(id.as_bytes())) {
+        request.headers_mut().remove("x-request-id");
+    }
+    request
+}
+
+/// One line per answer, at the level of what it means: 500 is a bug (ERROR), another 5xx an
+/// outage (WARN), a 4xx a refusal the client can act on (INFO), the rest DEBUG.
+pub fn log_response<B>(response: &Response<B>, latency: Duration, _span: &tracing::Span) {
+    let status = response.status().as_u16();
+    let ms = latency.as_millis();
+    match status {
+        500 => tracing::error!(status, ms, "answered"),
+        501.. => tracing::warn!(status, ms, "answered"),
+        400.. => tracing::info!(status, ms, "answered"),
+        _ => tracing::debug!(status, ms, "answered"),
+    }
 }

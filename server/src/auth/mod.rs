@@ -9,7 +9,8 @@ pub mod local;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::response::Redirect;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use domain::accounts::{self, Email};
 use domain::rate_limits::{self, LimitedAction};
 use domain::{AccountId, Db};
@@ -31,6 +32,8 @@ pub enum Failure {
     Credentials,
     NoStore,
     Unavailable,
+    /// Too many passwords are being checked at once: try again in a few seconds.
+    Busy,
 }
 
 impl Failure {
@@ -41,13 +44,30 @@ impl Failure {
             Failure::Credentials => "credentials",
             Failure::NoStore => "no-store",
             Failure::Unavailable => "unavailable",
+            Failure::Busy => "busy",
         }
     }
 }
 
 /// Back to the sign-in form with why it failed, the email as typed and, in Hydra mode, the
-/// login challenge, so the person can try again within the same sign-in.
-pub fn back_to_form(failure: Failure, email: &str, login_challenge: Option<&str>) -> Redirect {
+/// login challenge, so the person can try again within the same sign-in. A server too busy
+/// checking passwords says so with 503 and `Retry-After`, and a link back to the form.
+pub fn back_to_form(failure: Failure, email: &str, login_challenge: Option<&str>) -> Response {
+    let form = form_url(failure, email, login_challenge);
+    if failure == Failure::Busy {
+        let page = format!(
+            "<!DOCTYPE html><html lang=\"en\"><title>Busy · Storefront</title><main><h1>The server is busy</h1>\
+             <p>Too many people are signing in at this moment. Please try again in a few seconds.</p>\
+             <p><a href=\"{form}\">Back to sign-in</a></p></main></html>"
+        );
+        let retry = app::error::UNAVAILABLE_RETRY_AFTER_SECS.to_string();
+        return (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, retry)], Html(page)).into_response();
+    }
+    Redirect::to(&form).into_response()
+}
+
+/// The sign-in form's address after a failure: its query holds only URL-encoded text.
+fn form_url(failure: Failure, email: &str, login_challenge: Option<&str>) -> String {
     let minutes = match failure {
         Failure::Throttled(wait) => Some(wait.as_secs().div_ceil(60).max(1).to_string()),
         _ => None,
@@ -60,7 +80,7 @@ pub fn back_to_form(failure: Failure, email: &str, login_challenge: Option<&str>
         query.push(("login_challenge", challenge));
     }
     let query = serde_urlencoded::to_string(query).unwrap_or_default();
-    Redirect::to(&format!("/auth/login?{query}"))
+    format!("/auth/login?{query}")
 }
 
 /// Checks an email and password, within the failed-attempt limits per email and per client
@@ -106,6 +126,10 @@ pub async fn check_password(
                 }
             }
             Err(Failure::Credentials)
+        }
+        Err(domain::Error::Busy) => {
+            tracing::warn!(%address, "sign-in turned away: too many passwords being checked");
+            Err(Failure::Busy)
         }
         Err(error) => {
             tracing::error!(%error, "sign-in failed");

@@ -159,6 +159,34 @@ impl Visitor {
             .expect("server function call")
     }
 
+    /// Calls the server function `F` (named by its type: a renamed or removed function fails
+    /// to compile instead of answering "not found") the way the hydrated page does.
+    pub async fn call<F: leptos::server_fn::ServerFn>(&self, form: &[(&str, &str)]) -> Response {
+        self.client
+            .post(self.url(F::PATH))
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("server function call")
+    }
+
+    /// Submits a form to the server function `F` the way a browser without JavaScript does.
+    pub async fn submit<F: leptos::server_fn::ServerFn>(
+        &self,
+        from: &str,
+        form: &[(&str, &str)],
+    ) -> Response {
+        self.client
+            .post(self.url(F::PATH))
+            .header("accept", "text/html")
+            .header("referer", self.url(from))
+            .form(form)
+            .send()
+            .await
+            .expect("form submission")
+    }
+
     /// Calls a server function the way the hydrated page does.
     pub async fn server_fn(&self, endpoint: &str, form: &[(&str, &str)]) -> Response {
         self.client

@@ -65,7 +65,7 @@ async fn a_refused_signup_explains_each_field_and_keeps_all_but_the_password() {
     let form = [("email", "not-an-email"), ("password", "short"), ("store_name", "  "), ("plan", "gold")];
     let html = visitor.follow(visitor.submit_form("sign_up", "/signup", &form).await).await;
     assert!(html.contains("Enter an email address like name@example.com."));
-    assert!(html.contains("Enter your store&#x27;s name.") || html.contains("Enter your store's name."));
+    assert!(html.contains("Enter the store&#x27;s name.") || html.contains("Enter the store's name."));
     assert!(html.contains("Choose one of the plans."));
     assert!(html.contains("value=\"not-an-email\""), "the email typed is kept");
     assert!(!html.contains("value=\"short\""), "a password is never sent back");
