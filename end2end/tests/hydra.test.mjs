@@ -97,6 +97,19 @@ describe('sign-in through Hydra', () => {
     await context.close();
   });
 
+  test('a forged logout link with a challenge Hydra never made ends nothing', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await startAt(page);
+    await submit(page, DEMO);
+    await page.waitForURL(`${server.base}/`);
+    // What another site could link to: the logout page with a made-up challenge.
+    await page.goto(`${server.base}/auth/logout?logout_challenge=forged-by-another-site`);
+    await page.goto(`${server.base}/`);
+    assert.equal(await page.getByTestId('store-name').innerText(), 'Demo Store', 'the forged link signed the person out');
+    await context.close();
+  });
+
   test("a user of one store who pastes another store's order URL sees a not-found page", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

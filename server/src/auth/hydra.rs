@@ -303,6 +303,12 @@ pub async fn logout_challenge(
     session: Session,
     Query(query): Query<LogoutQuery>,
 ) -> Response {
+    // Only a logout Hydra really asked for ends the session: any site can link here, and a
+    // bogus challenge must end nothing.
+    if let Err(error) = provider.admin.logout_request(&query.logout_challenge).await {
+        tracing::warn!(%error, "a logout challenge Hydra does not know: nothing ended");
+        return hydra_failed(error);
+    }
     if let Err(error) = sign_out(&session).await {
         tracing::error!(%error, "could not end the session");
     }
