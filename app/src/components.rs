@@ -303,11 +303,10 @@ pub fn problem_page(error: AppError, title: &'static str) -> AnyView {
 fn answer_with_status(error: &AppError) {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        use axum::http::{header, HeaderValue, StatusCode};
-        response
-            .set_status(StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
-        if let Some(seconds) = error.retry_after_secs() {
-            response.insert_header(header::RETRY_AFTER, HeaderValue::from(seconds));
+        let (status, retry_after) = error.http_status();
+        response.set_status(status);
+        if let Some(retry_after) = retry_after {
+            response.insert_header(axum::http::header::RETRY_AFTER, retry_after);
         }
     }
     #[cfg(not(feature = "ssr"))]

@@ -200,6 +200,17 @@ impl AppError {
     }
 }
 
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// [`AppError::status`] as an HTTP status, and the `Retry-After` header that goes with it,
+    /// for the answers of server functions and of pages alike.
+    pub fn http_status(&self) -> (axum::http::StatusCode, Option<axum::http::HeaderValue>) {
+        let status = axum::http::StatusCode::from_u16(self.status())
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+        (status, self.retry_after_secs().map(axum::http::HeaderValue::from))
+    }
+}
+
 /// An outage is usually over in seconds: long enough not to hammer the database, short enough
 /// that a person's retry works.
 pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;

@@ -69,17 +69,14 @@ impl LimitedAction {
             LimitedAction::FailedSignupPerAddress => {
                 format!("Too many refused signups from your network. Try again {when}.")
             }
-            LimitedAction::InvitationPerStore => {
-                let limit = self.limit();
-                format!(
-                    "This store has sent {} invitations in a short time, the most it may. Send the next one {when}.",
-                    limit.burst
-                )
-            }
-            LimitedAction::InvitationPerInviter => {
-                let limit = self.limit();
-                format!("You have sent {} invitations in a short time, the most you may. Send the next one {when}.", limit.burst)
-            }
+            LimitedAction::InvitationPerStore => format!(
+                "This store has sent {} invitations in a short time, the most it may. Send the next one {when}.",
+                self.limit().burst
+            ),
+            LimitedAction::InvitationPerInviter => format!(
+                "You have sent {} invitations in a short time, the most you may. Send the next one {when}.",
+                self.limit().burst
+            ),
         }
     }
 }

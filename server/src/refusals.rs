@@ -9,7 +9,7 @@
 use app::error::AppError;
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
@@ -32,9 +32,10 @@ pub async fn honest_status(request: Request, next: Next) -> Response {
     };
     match serde_json::from_slice::<AppError>(&bytes) {
         Ok(error) => {
-            parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            if let Some(seconds) = error.retry_after_secs() {
-                parts.headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            let (status, retry_after) = error.http_status();
+            parts.status = status;
+            if let Some(retry_after) = retry_after {
+                parts.headers.insert(header::RETRY_AFTER, retry_after);
             }
         }
         Err(problem) => tracing::error!(%problem, "a server function's error is not an AppError"),

@@ -131,14 +131,7 @@ impl Visitor {
     /// Submits a form to a server function the way a browser without JavaScript does, from
     /// the page at `from`: the answer is a redirect (to `from`, with any error in its query).
     pub async fn submit_form(&self, endpoint: &str, from: &str, form: &[(&str, &str)]) -> Response {
-        self.client
-            .post(self.url(&format!("/api/{endpoint}")))
-            .header("accept", "text/html")
-            .header("referer", self.url(from))
-            .form(form)
-            .send()
-            .await
-            .expect("form submission")
+        self.submit_to(&format!("/api/{endpoint}"), from, form).await
     }
 
     /// Follows a redirect answer and returns the page's HTML.
@@ -162,13 +155,7 @@ impl Visitor {
     /// Calls the server function `F` (named by its type: a renamed or removed function fails
     /// to compile instead of answering "not found") the way the hydrated page does.
     pub async fn call<F: leptos::server_fn::ServerFn>(&self, form: &[(&str, &str)]) -> Response {
-        self.client
-            .post(self.url(F::PATH))
-            .header("accept", "application/json")
-            .form(form)
-            .send()
-            .await
-            .expect("server function call")
+        self.call_at(F::PATH, form).await
     }
 
     /// Submits a form to the server function `F` the way a browser without JavaScript does.
@@ -177,8 +164,12 @@ impl Visitor {
         from: &str,
         form: &[(&str, &str)],
     ) -> Response {
+        self.submit_to(F::PATH, from, form).await
+    }
+
+    async fn submit_to(&self, path: &str, from: &str, form: &[(&str, &str)]) -> Response {
         self.client
-            .post(self.url(F::PATH))
+            .post(self.url(path))
             .header("accept", "text/html")
             .header("referer", self.url(from))
             .form(form)
@@ -189,8 +180,12 @@ impl Visitor {
 
     /// Calls a server function the way the hydrated page does.
     pub async fn server_fn(&self, endpoint: &str, form: &[(&str, &str)]) -> Response {
+        self.call_at(&format!("/api/{endpoint}"), form).await
+    }
+
+    async fn call_at(&self, path: &str, form: &[(&str, &str)]) -> Response {
         self.client
-            .post(self.url(&format!("/api/{endpoint}")))
+            .post(self.url(path))
             .header("accept", "application/json")
             .form(form)
             .send()
