@@ -161,7 +161,8 @@ pub async fn archive_product(id: i64, archived: bool) -> Result<(), AppError> {
 pub async fn last_import_report() -> Result<ImportPage, AppError> {
     let (state, scope) = crate::session::current_store().await?;
     let session = crate::session::current_session()?;
-    let report = session.remove::<domain::products::ImportReport>(IMPORT_REPORT).await.map_err(|error| {
+    let key = import_report_key(scope.tenant_id());
+    let report = session.remove::<domain::products::ImportReport>(&key).await.map_err(|error| {
         tracing::error!(%error, "could not read the session");
         AppError::Unavailable
     })?;
@@ -177,8 +178,13 @@ pub async fn last_import_report() -> Result<ImportPage, AppError> {
     })
 }
 
-/// The session key under which the import handler leaves its report for the import page.
-pub const IMPORT_REPORT: &str = "import_report";
+/// The session key under which the import handler leaves its report for the import page: one
+/// per store, so a person who imports into one store and switches to another never sees the
+/// first store's report (its lines quote that store's rows) under the second store's name.
+#[cfg(feature = "ssr")]
+pub fn import_report_key(tenant: domain::TenantId) -> String {
+    format!("import_report:{tenant}")
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportOutcome {

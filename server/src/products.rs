@@ -1,7 +1,7 @@
 //! The catalogue's file routes: CSV export (a download) and CSV import (a multipart upload
 //! whose report the import page shows). Plain HTTP, so both work without JavaScript.
 
-use app::products::IMPORT_REPORT;
+use app::products::import_report_key;
 use app::session::CurrentStore;
 use app::state::AppState;
 use axum::extract::{Multipart, State};
@@ -64,7 +64,7 @@ pub async fn import(
         problems = report.problems.len(),
         "product import"
     );
-    if let Err(error) = session.insert(IMPORT_REPORT, report).await {
+    if let Err(error) = session.insert(&import_report_key(scope.tenant_id()), report).await {
         tracing::error!(%error, "could not keep the import report");
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }

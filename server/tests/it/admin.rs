@@ -55,7 +55,7 @@ async fn store_status(app: &TestApp, store: &TestStore) -> String {
 }
 
 #[tokio::test]
-async fn no_store_role_reaches_any_admin_page_or_function() {
+pub(crate) async fn no_store_role_reaches_any_admin_page_or_function() {
     let app = TestApp::spawn().await;
     let store = app.db.store("Corner Shop").await;
     let signed_out = app.visitor();
@@ -249,7 +249,7 @@ async fn a_support_session_shows_the_store_read_only_with_a_banner_until_it_ends
 }
 
 #[tokio::test]
-async fn a_support_session_reaches_its_own_store_only() {
+pub(crate) async fn a_support_session_reaches_its_own_store_only() {
     let app = TestApp::spawn().await;
     let store = app.db.store("Corner Shop").await;
     let other = app.db.store("Other Shop").await;

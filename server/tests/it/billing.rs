@@ -155,7 +155,7 @@ async fn a_paid_checkout_opens_the_store_once_however_often_it_is_delivered() {
 }
 
 #[tokio::test]
-async fn forged_stale_and_unsigned_deliveries_are_refused_and_change_nothing() {
+pub(crate) async fn forged_stale_and_unsigned_deliveries_are_refused_and_change_nothing() {
     let app = webhook_app().await;
     let store = app.db.pending_store().await;
     let completed = event_for("checkout.session.completed", store.tenant, now(), None);

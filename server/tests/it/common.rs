@@ -143,8 +143,17 @@ impl Visitor {
 
     /// Calls a server function that takes JSON, the way the hydrated page does.
     pub async fn server_fn_json(&self, endpoint: &str, body: &serde_json::Value) -> Response {
+        self.call_json_at(&format!("/api/{endpoint}"), body).await
+    }
+
+    /// Calls the server function `F`, which takes JSON, the way the hydrated page does.
+    pub async fn call_json<F: leptos::server_fn::ServerFn>(&self, body: &serde_json::Value) -> Response {
+        self.call_json_at(F::PATH, body).await
+    }
+
+    async fn call_json_at(&self, path: &str, body: &serde_json::Value) -> Response {
         self.client
-            .post(self.url(&format!("/api/{endpoint}")))
+            .post(self.url(path))
             .header("accept", "application/json")
             .json(body)
             .send()

@@ -59,7 +59,7 @@ async fn a_new_person_joins_from_the_link_after_seeing_the_password_rules() {
 }
 
 #[tokio::test]
-async fn a_person_with_an_account_joins_with_its_password() {
+pub(crate) async fn a_person_with_an_account_joins_with_its_password() {
     let app = TestApp::spawn().await;
     let (_store, owner) = app.signed_in_store("Corner Shop").await;
     let other = app.db.store("Other Shop").await;
