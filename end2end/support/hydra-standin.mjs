@@ -6,7 +6,7 @@
 //
 // Every request body the app sends and every answer given is validated against Hydra's
 // published OpenAPI document (shared/contracts), so the app is held to Hydra's real contract.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
@@ -46,6 +46,12 @@ async function listen(server, port) {
   await once(server, 'listening');
 }
 
+/** A key set with one new RS256 signing key, as Hydra's `hydra.openid.id-token` set after a rotation. */
+function signingKeys() {
+  const jwk = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
+  return { keys: [{ ...jwk, kid: randomUUID(), alg: 'RS256', use: 'sig' }] };
+}
+
 async function readJson(req) {
   const chunks = [];
   for await (const chunk of req) chunks.push(chunk);
@@ -77,7 +83,11 @@ export async function startHydraStandIn({ appBase, publicPort, adminPort, client
   policy.get('consent').checks.add(new Check('hydra_asks_always', 'Hydra asks the consent provider',
     (ctx) => (ctx.oidc.result?.consent ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT)));
 
-  const provider = new Provider(issuer, {
+  // The provider's cookies outlive a key rotation, like Hydra's (its sessions live in the
+  // memory adapter all providers of this process share).
+  const cookieKeys = [randomBytes(16).toString('hex')];
+  const makeProvider = () => new Provider(issuer, {
+    jwks: signingKeys(),
     clients: [{
       client_id: clientId,
       client_secret: clientSecret,
@@ -98,7 +108,7 @@ export async function startHydraStandIn({ appBase, publicPort, adminPort, client
     conformIdTokenClaims: false,
     findAccount: (ctx, sub) => ({ accountId: sub, claims: () => ({ sub, ...(idTokenClaims.get(sub) ?? {}) }) }),
     interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}`, policy },
-    cookies: { keys: [randomBytes(16).toString('hex')] },
+    cookies: { keys: cookieKeys },
     features: {
       devInteractions: { enabled: false },
       rpInitiatedLogout: {
@@ -112,9 +122,8 @@ export async function startHydraStandIn({ appBase, publicPort, adminPort, client
       },
     },
   });
-  provider.proxy = false;
-
-  const handle = provider.callback();
+  let provider = makeProvider();
+  let handle = provider.callback();
   const publicServer = createServer(async (req, res) => {
     const url = new URL(req.url, issuer);
     try {
@@ -276,6 +285,11 @@ export async function startHydraStandIn({ appBase, publicPort, adminPort, client
     adminUrl: `http://127.0.0.1:${adminPort}`,
     /** Anything the app sent or was answered that broke Hydra's contract. */
     contractErrors,
+    /** Signs from now on with a new key, published at the JWKS address instead of the old one. */
+    rotateKeys() {
+      provider = makeProvider();
+      handle = provider.callback();
+    },
     async stop() {
       publicServer.closeAllConnections();
       adminServer.closeAllConnections();

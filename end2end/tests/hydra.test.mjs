@@ -110,6 +110,24 @@ describe('sign-in through Hydra', () => {
     await context.close();
   });
 
+  test('after the provider rotates its signing key, signing in still works', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await startAt(page);
+    await submit(page, DEMO);
+    await page.waitForURL(`${server.base}/`);
+    await context.close();
+    // The app has the old key set; the next ID token is signed with a key it has never seen.
+    hydra.rotateKeys();
+    const after = await browser.newContext();
+    const next = await after.newPage();
+    await startAt(next);
+    await submit(next, DEMO);
+    await next.waitForURL(`${server.base}/`);
+    assert.equal(await next.getByTestId('store-name').innerText(), 'Demo Store');
+    await after.close();
+  });
+
   test("a user of one store who pastes another store's order URL sees a not-found page", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

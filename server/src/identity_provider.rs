@@ -1,18 +1,22 @@
 //! Sign-in through Ory Hydra: this app is an OpenID Connect client of it (authorization code
 //! flow with PKCE, `state` and nonce), and also its login and consent provider (`hydra.rs`).
 
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
 use domain::{AccountId, TenantId};
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreJweContentEncryptionAlgorithm,
     CoreJwsSigningAlgorithm, CoreProviderMetadata,
 };
+use openidconnect::ClaimsVerificationError;
 use openidconnect::{
     AdditionalClaims, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet,
     EndpointSet, IdToken, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
     TokenResponse as _,
 };
 use serde::{Deserialize, Serialize};
-use tokio::sync::OnceCell;
+use tokio::sync::RwLock;
 
 use crate::config::HydraSettings;
 use crate::hydra::{HydraAdmin, SignInContext};
@@ -76,8 +80,19 @@ pub struct IdentityProvider {
     redirect_url: RedirectUrl,
     post_logout_url: String,
     /// Discovered on first use and kept: Hydra may start after this app.
-    client: OnceCell<DiscoveredClient>,
+    discovered: RwLock<Option<Discovered>>,
 }
+
+/// The provider's metadata and published keys, as last fetched.
+struct Discovered {
+    client: Arc<DiscoveredClient>,
+    /// When the keys were last fetched again because a token's did not verify.
+    refetched_at: Option<Instant>,
+}
+
+/// A token signed with a key the kept set lacks (Hydra rotated its keys) fetches the set again,
+/// at most this often: a flood of forged tokens cannot make every sign-in a fetch from Hydra.
+const MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(60);
 
 impl IdentityProvider {
     pub fn new(settings: HydraSettings, public_url: &str) -> anyhow::Result<IdentityProvider> {
@@ -92,7 +107,7 @@ impl IdentityProvider {
             redirect_url: RedirectUrl::new(format!("{public_url}/auth/callback"))?,
             post_logout_url: format!("{public_url}/"),
             settings,
-            client: OnceCell::new(),
+            discovered: RwLock::new(None),
         })
     }
 
@@ -100,22 +115,48 @@ impl IdentityProvider {
         &self.settings.client_id
     }
 
-    async fn client(&self) -> Result<&DiscoveredClient, SignInError> {
-        self.client
-            .get_or_try_init(|| async {
-                let issuer = IssuerUrl::new(self.settings.public_url.clone())
-                    .map_err(|e| SignInError::Discovery(e.to_string()))?;
-                let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
-                    .await
-                    .map_err(|e| SignInError::Discovery(e.to_string()))?;
-                Ok(CoreClient::from_provider_metadata(
-                    metadata,
-                    ClientId::new(self.settings.client_id.clone()),
-                    Some(ClientSecret::new(self.settings.client_secret.clone())),
-                )
-                .set_redirect_uri(self.redirect_url.clone()))
-            })
+    async fn client(&self) -> Result<Arc<DiscoveredClient>, SignInError> {
+        if let Some(discovered) = &*self.discovered.read().await {
+            return Ok(discovered.client.clone());
+        }
+        let mut slot = self.discovered.write().await;
+        if let Some(discovered) = &*slot {
+            return Ok(discovered.client.clone());
+        }
+        let client = Arc::new(self.discover().await?);
+        *slot = Some(Discovered { client: client.clone(), refetched_at: None });
+        Ok(client)
+    }
+
+    /// The provider discovered again after `stale` failed to verify a token, unless another
+    /// request already did, or the last refetch was under [`MIN_REFETCH_INTERVAL`] ago (then
+    /// the kept one, and the token is refused).
+    async fn refetched(&self, stale: &Arc<DiscoveredClient>) -> Result<Arc<DiscoveredClient>, SignInError> {
+        let mut slot = self.discovered.write().await;
+        if let Some(discovered) = &*slot {
+            let recent = discovered.refetched_at.is_some_and(|at| at.elapsed() < MIN_REFETCH_INTERVAL);
+            if !Arc::ptr_eq(&discovered.client, stale) || recent {
+                return Ok(discovered.client.clone());
+            }
+        }
+        tracing::info!("an ID token's key is not in the provider's kept key set: fetching the set again");
+        let client = Arc::new(self.discover().await?);
+        *slot = Some(Discovered { client: client.clone(), refetched_at: Some(Instant::now()) });
+        Ok(client)
+    }
+
+    async fn discover(&self) -> Result<DiscoveredClient, SignInError> {
+        let issuer = IssuerUrl::new(self.settings.public_url.clone())
+            .map_err(|e| SignInError::Discovery(e.to_string()))?;
+        let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
             .await
+            .map_err(|e| SignInError::Discovery(e.to_string()))?;
+        Ok(CoreClient::from_provider_metadata(
+            metadata,
+            ClientId::new(self.settings.client_id.clone()),
+            Some(ClientSecret::new(self.settings.client_secret.clone())),
+        )
+        .set_redirect_uri(self.redirect_url.clone()))
     }
 
     /// Where to send the browser to sign in, and what to remember until it comes back.
@@ -163,9 +204,15 @@ impl IdentityProvider {
         // Parsed again with our claims type: the core client's token type knows no store claims.
         let token: StoreIdToken =
             raw.parse().map_err(|e: serde_json::Error| SignInError::InvalidToken(e.to_string()))?;
-        let claims = token
-            .claims(&client.id_token_verifier(), &Nonce::new(pending.nonce))
-            .map_err(|e| SignInError::InvalidToken(e.to_string()))?;
+        let nonce = Nonce::new(pending.nonce);
+        let claims = match token.claims(&client.id_token_verifier(), &nonce) {
+            // Signed by a key we do not have: Hydra may have rotated its keys since we fetched them.
+            Err(ClaimsVerificationError::SignatureVerification(_)) => {
+                token.claims(&self.refetched(&client).await?.id_token_verifier(), &nonce)
+            }
+            verified => verified,
+        }
+        .map_err(|e| SignInError::InvalidToken(e.to_string()))?;
         let account = claims
             .subject()
             .parse::<i64>()
