@@ -150,16 +150,25 @@ export async function startHydraStandIn({ appBase, publicPort, adminPort, client
     }
   });
 
+  /** The authorization request an interaction answers, as Hydra's `request_url`. */
+  const requestUrl = (interaction) => `${issuer}/oauth2/auth?${new URLSearchParams(interaction.params)}`;
+
+  // Like Hydra: a challenge already handled answers 410 with where the browser goes on (the
+  // flow's request URL); one never made, or expired, answers 404.
+  const handled = new Map(); // challenge → request_url
   async function interactionOr410(uid, res) {
     const interaction = uid && await provider.Interaction.find(uid);
-    if (!interaction) {
-      res.writeHead(410, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ error: 'request_expired', error_description: 'The challenge was used or has expired.' }));
-    }
-    return interaction;
+    if (interaction) return interaction;
+    const [status, schema, body] = handled.has(uid)
+      ? [410, 'oAuth2RedirectTo', { redirect_to: handled.get(uid) }]
+      : [404, 'errorOAuth2', { error: 'not_found', error_description: 'The challenge was never made or has expired.' }];
+    check(schema, body, `the ${status} answer for challenge ${uid}`);
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    return undefined;
   }
 
   async function finish(interaction, result) {
+    handled.set(interaction.uid, requestUrl(interaction));
     interaction.result = result;
     await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
     return { redirect_to: interaction.returnTo };
@@ -193,7 +202,7 @@ export async function startHydraStandIn({ appBase, publicPort, adminPort, client
           skip: Boolean(remembered),
           subject: remembered ?? '',
           client: client(interaction.params.client_id),
-          request_url: `${issuer}/oauth2/auth?${new URLSearchParams(interaction.params)}`,
+          request_url: requestUrl(interaction),
           requested_scope: String(interaction.params.scope ?? '').split(' ').filter(Boolean),
           requested_access_token_audience: [],
           session_id: interaction.session?.uid ?? '',

@@ -110,6 +110,21 @@ describe('sign-in through Hydra', () => {
     await context.close();
   });
 
+  test('a login challenge used once sends the browser on to where Hydra continues the flow', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await startAt(page);
+    const challenge = new URL(page.url()).searchParams.get('login_challenge');
+    await submit(page, DEMO);
+    await page.waitForURL(`${server.base}/`);
+    // The back button, or a second tab: the same challenge again. Hydra answers 410 with the
+    // flow's request URL, and the browser goes there instead of to an error.
+    const onward = page.waitForRequest((request) => request.url().startsWith(`${hydra.issuer}/oauth2/auth?`));
+    await page.goto(`${server.base}/auth/login?login_challenge=${challenge}`);
+    await onward;
+    await context.close();
+  });
+
   test('after the provider rotates its signing key, signing in still works', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

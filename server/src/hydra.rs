@@ -107,9 +107,13 @@ struct RedirectTo {
 
 #[derive(Debug, thiserror::Error)]
 pub enum HydraError {
-    /// The challenge is unknown, used or expired (Hydra answers 404 or 410).
+    /// The challenge is unknown or expired (Hydra answers 404, or 410 without a way on).
     #[error("the sign-in request has expired or was already used")]
     Expired,
+    /// The request was already handled (Hydra answers 410): the browser goes on at `redirect_to`,
+    /// where Hydra continues the flow (a back button, a second tab).
+    #[error("the sign-in request was already handled")]
+    Handled { redirect_to: String },
     #[error("Hydra answered {status}: {body}")]
     Status { status: u16, body: String },
     #[error("could not reach Hydra: {0}")]
@@ -204,7 +208,11 @@ impl HydraAdmin {
 async fn checked(response: reqwest::Response) -> Result<reqwest::Response, HydraError> {
     match response.status().as_u16() {
         200..=299 => Ok(response),
-        404 | 410 => Err(HydraError::Expired),
+        404 => Err(HydraError::Expired),
+        410 => match response.json::<RedirectTo>().await {
+            Ok(answer) => Err(HydraError::Handled { redirect_to: answer.redirect_to }),
+            Err(_) => Err(HydraError::Expired),
+        },
         status => Err(HydraError::Status { status, body: response.text().await.unwrap_or_default() }),
     }
 }

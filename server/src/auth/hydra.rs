@@ -39,6 +39,7 @@ fn sign_in_failed(code: &str) -> Response {
 fn hydra_failed(error: HydraError) -> Response {
     match error {
         HydraError::Expired => sign_in_failed("expired"),
+        HydraError::Handled { redirect_to } => Redirect::to(&redirect_to).into_response(),
         other => {
             tracing::error!(error = %other, "Hydra's admin API failed");
             sign_in_failed("provider-unavailable")
