@@ -419,7 +419,7 @@ async fn forget_sign_ins(
     state: &crate::state::AppState,
     account: domain::AccountId,
 ) -> Result<(), domain::Error> {
-    let Some(provider) = &state.remembered_sign_ins else { return Ok(()) };
+    let Some(provider) = &state.sign_in_provider else { return Ok(()) };
     provider.forget(account).await.map_err(|error| {
         tracing::error!(%error, %account, "the identity provider did not forget a member's sign-ins");
         domain::Error::Provider(

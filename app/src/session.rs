@@ -20,6 +20,7 @@ const SIGNED_IN: &str = "signed_in";
 const CHOOSING_STORE: &str = "choosing_store";
 const STAFF: &str = "staff";
 const SUPPORT_SESSION: &str = "support_session";
+const SIGNUP_TICKET: &str = "signup_ticket";
 
 /// Who is signed in, to which store, and since when.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,6 +154,77 @@ pub async fn enter_chosen_store(
         _ => SignedIn::now(account, tenant),
     };
     sign_in(session, signed_in).await
+}
+
+/// A person who just created their account in this browser (a signup, an accepted invitation),
+/// kept in the server-side session only. With an identity provider, sessions start from its
+/// sign-in alone: the app starts one, and its login page lets this account in once without
+/// asking for the password it was given a moment ago.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignupTicket {
+    pub account_id: AccountId,
+    pub tenant_id: TenantId,
+    minted_at_ms: i64,
+}
+
+/// How long a signup ticket waits for the provider's login page.
+const SIGNUP_TICKET_LIFETIME: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Keeps a ticket for `account`, who now belongs to `tenant`, in a new session: whatever session
+/// the browser had ends.
+pub async fn mint_signup_ticket(
+    session: &Session,
+    account: AccountId,
+    tenant: TenantId,
+) -> Result<(), tower_sessions::session::Error> {
+    // Nothing of an earlier sign-in here is kept, the identity provider's login included.
+    session.flush().await?;
+    let ticket = SignupTicket {
+        account_id: account,
+        tenant_id: tenant,
+        minted_at_ms: chrono::Utc::now().timestamp_millis(),
+    };
+    session.insert(SIGNUP_TICKET, ticket).await
+}
+
+/// Whether a ticket waits in this session (the sign-in it starts must not reuse another login).
+pub async fn has_signup_ticket(session: &Session) -> bool {
+    matches!(session.get::<SignupTicket>(SIGNUP_TICKET).await, Ok(Some(_)))
+}
+
+/// Takes the ticket: it serves once, and only within its lifetime.
+pub async fn take_signup_ticket(
+    session: &Session,
+) -> Result<Option<SignupTicket>, tower_sessions::session::Error> {
+    let ticket = session.remove::<SignupTicket>(SIGNUP_TICKET).await?;
+    let fresh = |ticket: &SignupTicket| {
+        let since = Authenticated { authenticated_at_ms: ticket.minted_at_ms };
+        !since.is_expired(chrono::Utc::now().timestamp_millis(), SIGNUP_TICKET_LIFETIME)
+    };
+    Ok(ticket.filter(fresh))
+}
+
+/// Starts the session of a person who just joined `tenant` (a new owner, a new member): at once
+/// in local mode, or through the identity provider's sign-in, by a signup ticket. Where the
+/// browser goes next: `landing`, or the provider's sign-in page.
+pub async fn start_after_signup(
+    state: &AppState,
+    session: &Session,
+    account: AccountId,
+    tenant: TenantId,
+    landing: &str,
+) -> Result<String, AppError> {
+    let failed = |error: &dyn std::fmt::Display| {
+        tracing::error!(%error, "could not start the new member's session");
+        AppError::Unavailable
+    };
+    let Some(provider) = &state.sign_in_provider else {
+        sign_in_to_store(session, account, tenant).await.map_err(|e| failed(&e))?;
+        return Ok(landing.to_owned());
+    };
+    mint_signup_ticket(session, account, tenant).await.map_err(|e| failed(&e))?;
+    // Straight to the provider's page: a path of ours would be routed in the browser, not loaded.
+    provider.start(session).await.map_err(|e| failed(&e))
 }
 
 pub async fn sign_out(session: &Session) -> Result<(), tower_sessions::session::Error> {

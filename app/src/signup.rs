@@ -89,12 +89,16 @@ pub async fn sign_up(
             leptos_axum::redirect(&open.url);
             return Ok(());
         }
-        crate::session::sign_in_to_store(&session, account, tenant).await.map_err(|error| {
-            tracing::error!(%error, "could not start the new owner's session");
-            AppError::Unavailable
-        })?;
         let welcome = if chosen == signup.plan.id { "ready" } else { "free" };
-        leptos_axum::redirect(&format!("/?welcome={welcome}"));
+        let next = crate::session::start_after_signup(
+            &state,
+            &session,
+            account,
+            tenant,
+            &format!("/?welcome={welcome}"),
+        )
+        .await?;
+        leptos_axum::redirect(&next);
         Ok::<(), AppError>(())
     };
     crate::session::boxed(result).await.map_err(|e| e.with_values(&typed))
@@ -159,14 +163,16 @@ pub async fn signup_progress() -> Result<SignupState, AppError> {
         match domain::signup::has_opened(&state.db, pending.tenant).await? {
             Some(true) => {
                 session.remove::<PendingSignup>(PENDING_SIGNUP).await.map_err(|_| AppError::Unavailable)?;
-                crate::session::sign_in_to_store(&session, pending.account, pending.tenant).await.map_err(
-                    |error| {
-                        tracing::error!(%error, "could not start the new owner's session");
-                        AppError::Unavailable
-                    },
-                )?;
+                let next = crate::session::start_after_signup(
+                    &state,
+                    &session,
+                    pending.account,
+                    pending.tenant,
+                    "/?welcome=ready",
+                )
+                .await?;
                 tracing::info!(tenant = %pending.tenant, "paid signup opened: owner signed in");
-                leptos_axum::redirect("/?welcome=ready");
+                leptos_axum::redirect(&next);
                 Ok(SignupState::Ready)
             }
             Some(false) => Ok(SignupState::Waiting { store_name: pending.store_name }),

@@ -21,19 +21,33 @@ pub struct AppState {
     /// Signups and billing through the payment provider (`STRIPE_*`); without it every store
     /// starts on the free plan.
     pub payments: Option<Arc<crate::payments::Payments>>,
-    /// What the identity provider remembers of who signed in (Hydra mode); local sign-in
-    /// remembers nothing beyond this app's own sessions.
-    pub remembered_sign_ins: Option<Arc<dyn RememberedSignIns>>,
+    /// The identity provider sessions start from (Hydra mode); in local mode this app's own
+    /// sign-in page starts them.
+    pub sign_in_provider: Option<Arc<dyn SignInProvider>>,
 }
 
-/// An identity provider that remembers sign-ins (Hydra's login sessions) and lets a remembered
-/// person in without their password.
-pub trait RememberedSignIns: Send + Sync + std::fmt::Debug {
+/// An identity provider sessions start from, which remembers who signed in (Hydra's login
+/// sessions) and lets a remembered person in without their password.
+pub trait SignInProvider: Send + Sync + std::fmt::Debug {
     /// Forgets every remembered sign-in of `account`: their next sign-in asks for the password.
     fn forget(
         &self,
         account: domain::AccountId,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + '_>>;
+
+    /// Starts signing in this browser: where to send it (the provider's page). What the way
+    /// back needs is kept in `session`.
+    fn start<'a>(
+        &'a self,
+        session: &'a tower_sessions::Session,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, String>> + Send + 'a>>;
+}
+
+impl AppState {
+    /// Whether sessions start only from the identity provider's sign-in (Hydra mode).
+    pub fn signs_in_at_provider(&self) -> bool {
+        self.sign_in_provider.is_some()
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

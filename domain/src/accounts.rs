@@ -193,6 +193,24 @@ pub async fn memberships(db: &Db, account: AccountId) -> Result<Vec<StoreMembers
         .collect())
 }
 
+/// Ends every session of `account` that began before `before` (in every store, the admin panel
+/// too): each must sign in again. Sessions begun later are kept, so a repeated order to end them
+/// ends nothing new. `false` when there is no such account.
+pub async fn end_sessions_before(
+    db: &Db,
+    account: AccountId,
+    before: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, Error> {
+    let ended = sqlx::query(
+        "UPDATE accounts SET sessions_valid_from = GREATEST(sessions_valid_from, $2) WHERE id = $1",
+    )
+    .bind(account)
+    .bind(before)
+    .execute(db.pool())
+    .await?;
+    Ok(ended.rows_affected() == 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,6 +20,7 @@ pub mod paging;
 pub mod password;
 pub mod platform_audit;
 pub mod products;
+pub mod provider_sessions;
 pub mod rate_limits;
 pub mod seed;
 pub mod settings;

@@ -13,6 +13,7 @@ import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv from 'ajv';
+import { importJWK, SignJWT } from 'jose';
 import Provider, { interactionPolicy } from 'oidc-provider';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -71,6 +72,7 @@ export async function startHydraStandIn({ appBase, publicPort, adminPort, client
   const logoutForms = new Map(); // logout challenge → the provider's confirmation form
   const loginSessions = new Map(); // subject → ids of the provider sessions it signed in with
   const contractErrors = [];
+  const backchannelLogouts = []; // {status, body} of each logout token sent to the app
 
   // Hydra sends every authorization to the login and consent pages (with `skip` when it
   // remembers); oidc-provider would skip them, so both prompts are always requested until the
@@ -78,6 +80,9 @@ export async function startHydraStandIn({ appBase, publicPort, adminPort, client
   // answer: after consent, login was answered before it).
   const policy = interactionPolicy.base();
   const { Check } = interactionPolicy;
+  // `prompt=login` is Hydra's to act on through `skip` (below); this provider's own check would
+  // ask again after consent, whose result no longer carries the login.
+  policy.get('login').checks.remove('login_prompt');
   policy.get('login').checks.add(new Check('hydra_asks_always', 'Hydra asks the login provider',
     (ctx) => (ctx.oidc.result?.login || ctx.oidc.result?.consent ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT)));
   policy.get('consent').checks.add(new Check('hydra_asks_always', 'Hydra asks the consent provider',
@@ -86,13 +91,18 @@ export async function startHydraStandIn({ appBase, publicPort, adminPort, client
   // The provider's cookies outlive a key rotation, like Hydra's (its sessions live in the
   // memory adapter all providers of this process share).
   const cookieKeys = [randomBytes(16).toString('hex')];
+  let keys = signingKeys();
   const makeProvider = () => new Provider(issuer, {
-    jwks: signingKeys(),
+    jwks: keys,
     clients: [{
       client_id: clientId,
       client_secret: clientSecret,
       redirect_uris: [`${appBase}/auth/callback`],
       post_logout_redirect_uris: [`${appBase}/`],
+      // As registered with Hydra (README): ID tokens carry the login session's `sid`, and a
+      // login that ends is told to the app with a logout token naming it.
+      backchannel_logout_uri: `${appBase}/auth/backchannel-logout`,
+      backchannel_logout_session_required: true,
       grant_types: ['authorization_code'],
       response_types: ['code'],
     }],
@@ -109,8 +119,12 @@ export async function startHydraStandIn({ appBase, publicPort, adminPort, client
     findAccount: (ctx, sub) => ({ accountId: sub, claims: () => ({ sub, ...(idTokenClaims.get(sub) ?? {}) }) }),
     interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}`, policy },
     cookies: { keys: cookieKeys },
+    // Hydra sends logout tokens to the registered address, loopback included here (the
+    // provider's own guard against private addresses would refuse the app's).
+    fetch: (url, options) => fetch(url, { ...options, dispatcher: undefined }),
     features: {
       devInteractions: { enabled: false },
+      backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         // Like Hydra: the app's logout page confirms, through the admin API.
@@ -123,6 +137,7 @@ export async function startHydraStandIn({ appBase, publicPort, adminPort, client
     },
   });
   let provider = makeProvider();
+  let keySetFetches = 0;
   let handle = provider.callback();
   const publicServer = createServer(async (req, res) => {
     const url = new URL(req.url, issuer);
@@ -144,6 +159,7 @@ export async function startHydraStandIn({ appBase, publicPort, adminPort, client
           .end(`<!DOCTYPE html><html><body>${form}<script>document.forms[0].submit()</script></body></html>`);
         return;
       }
+      if (url.pathname === '/.well-known/jwks.json') keySetFetches += 1;
       handle(req, res);
     } catch (error) {
       res.writeHead(500).end(String(error));
@@ -182,6 +198,38 @@ export async function startHydraStandIn({ appBase, publicPort, adminPort, client
     loginSessions.get(accountId).add(uid);
   }
 
+  /**
+   * A logout token with `claims` over Hydra's (this issuer, for the app, the logout event, issued
+   * now, an id), signed with the provider's current key, or with `key` (a private JWK, or a
+   * secret for HS256) to forge one. A claim given as `undefined` is left out.
+   */
+  async function logoutToken(claims, { key = keys.keys[0], alg = 'RS256', header = {} } = {}) {
+    const payload = Object.fromEntries(Object.entries({
+      iss: issuer,
+      aud: [clientId],
+      iat: Math.floor(Date.now() / 1000),
+      jti: randomUUID(),
+      events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+      ...claims,
+    }).filter(([, value]) => value !== undefined));
+    const signingKey = alg.startsWith('HS') ? new TextEncoder().encode(key) : await importJWK(key, alg);
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg, ...(alg.startsWith('HS') ? {} : { kid: key.kid }), ...header })
+      .sign(signingKey);
+  }
+
+  async function deliverLogoutToken(token) {
+    const response = await fetch(`${appBase}/auth/backchannel-logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ logout_token: token }),
+      redirect: 'manual',
+    });
+    const answer = { status: response.status, body: await response.text() };
+    backchannelLogouts.push(answer);
+    return answer;
+  }
+
   const admin = async (req, res) => {
     const url = new URL(req.url, 'http://admin');
     const route = `${req.method} ${url.pathname}`;
@@ -197,9 +245,11 @@ export async function startHydraStandIn({ appBase, publicPort, adminPort, client
         if (!interaction) return;
         const remembered = interaction.session?.accountId;
         seen(interaction);
+        // Like Hydra: `prompt=login` asks the person again, whatever is remembered.
+        const prompted = String(interaction.params.prompt ?? '').split(' ').includes('login');
         return reply('oAuth2LoginRequest', {
           challenge: interaction.uid,
-          skip: Boolean(remembered),
+          skip: Boolean(remembered) && !prompted,
           subject: remembered ?? '',
           client: client(interaction.params.client_id),
           request_url: requestUrl(interaction),
@@ -264,8 +314,25 @@ export async function startHydraStandIn({ appBase, publicPort, adminPort, client
         return reply('oAuth2RedirectTo', { redirect_to: `${issuer}/logout-accepted/${challenge}` });
       }
       case 'DELETE /admin/oauth2/auth/sessions/login': {
-        // By subject: every sign-in of the person is forgotten; the next one asks again.
         const subject = url.searchParams.get('subject');
+        const sid = url.searchParams.get('sid');
+        if (sid) {
+          // By login session: that one ends, and (as Hydra does for `sid` only) each client
+          // that signed in with it gets a back-channel logout naming it.
+          for (const [account, uids] of loginSessions) {
+            for (const uid of uids) {
+              const session = await provider.Session.findByUid(uid);
+              if (session?.sidFor(clientId) !== sid) continue;
+              // Hydra's logout token names the login session only (no `sub`).
+              await deliverLogoutToken(await logoutToken({ sid }));
+              await session.destroy();
+              uids.delete(uid);
+            }
+          }
+          res.writeHead(204).end();
+          return;
+        }
+        // By subject: every sign-in of the person is forgotten; the next one asks again.
         if (!subject) {
           res.writeHead(400, { 'content-type': 'application/json' })
             .end(JSON.stringify({ error: 'invalid_request', error_description: 'subject or sid is required' }));
@@ -294,8 +361,32 @@ export async function startHydraStandIn({ appBase, publicPort, adminPort, client
     adminUrl: `http://127.0.0.1:${adminPort}`,
     /** Anything the app sent or was answered that broke Hydra's contract. */
     contractErrors,
+    /** The back-channel logouts sent to the app, and how each was answered. */
+    backchannelLogouts,
+    /** How often the app fetched the published keys. */
+    get keySetFetches() { return keySetFetches; },
+    /** The login sessions (as the `sid` of their ID tokens) the subject signed in with. */
+    async loginSessionsOf(subject) {
+      const sids = [];
+      for (const uid of loginSessions.get(subject) ?? []) {
+        const sid = (await provider.Session.findByUid(uid))?.sidFor(clientId);
+        if (sid) sids.push(sid);
+      }
+      return sids;
+    },
+    /**
+     * A logout token with `claims` over the defaults (this issuer, for the app, the logout
+     * event, issued now), signed with the provider's current key, or with `key` (a private JWK)
+     * to forge one. A claim given as `undefined` is left out.
+     */
+    logoutToken,
+    /** Posts a logout token to the app as Hydra does; the app's answer. */
+    deliverLogoutToken,
+    /** A signing key the provider never published, for forged tokens. */
+    foreignKey: () => signingKeys().keys[0],
     /** Signs from now on with a new key, published at the JWKS address instead of the old one. */
     rotateKeys() {
+      keys = signingKeys();
       provider = makeProvider();
       handle = provider.callback();
     },

@@ -16,10 +16,11 @@ describe('sign-in through Hydra', () => {
   let server;
   let browser;
   let secondStoreOrder;
+  let clientSecret;
 
   before(async () => {
     const [appPort, publicPort, adminPort] = [await freePort(), await freePort(), await freePort()];
-    const clientSecret = randomBytes(16).toString('hex');
+    clientSecret = randomBytes(16).toString('hex');
     hydra = await startHydraStandIn({
       appBase: `http://127.0.0.1:${appPort}`, publicPort, adminPort, clientId: 'storefront', clientSecret,
     });
@@ -222,6 +223,134 @@ describe('sign-in through Hydra', () => {
     await memberPage.waitForURL(`${server.base}/`);
     await member.close();
     await staff.close();
+  });
+
+  async function signedOut(page) {
+    await page.goto(`${server.base}/products`);
+    return (await page.getByTestId('store-name').count()) === 0 && /Sign in/.test(await page.content());
+  }
+
+  test('a login that ends at Hydra ends the sessions begun from it, across a store switch, and no other', async () => {
+    const multi = server.sql(`SELECT id FROM accounts WHERE email = '${MULTI.email}'`);
+    const known = new Set(await hydra.loginSessionsOf(multi));
+    const one = await browser.newContext();
+    const onePage = await one.newPage();
+    await startAt(onePage);
+    await submit(onePage, MULTI);
+    await onePage.waitForURL(`${server.base}/auth/choose-store`);
+    await onePage.getByRole('button', { name: /Second Store/ }).click();
+    await onePage.waitForURL(`${server.base}/`);
+    // Switching stores gives the session a new id; it still began from the same login.
+    await onePage.goto(`${server.base}/auth/choose-store`);
+    await onePage.getByRole('button', { name: /Demo Store/ }).click();
+    await onePage.waitForURL(`${server.base}/`);
+    assert.equal(await onePage.getByTestId('store-name').innerText(), 'Demo Store');
+    const [sid, ...more] = (await hydra.loginSessionsOf(multi)).filter((s) => !known.has(s));
+    assert.ok(sid && more.length === 0, 'one new login session at the provider');
+
+    // The same person in another browser: a login of its own.
+    const two = await browser.newContext();
+    const twoPage = await two.newPage();
+    await startAt(twoPage);
+    await submit(twoPage, MULTI);
+    await twoPage.waitForURL(`${server.base}/auth/choose-store`);
+    await twoPage.getByRole('button', { name: /Second Store/ }).click();
+    await twoPage.waitForURL(`${server.base}/`);
+
+    // The first login ends at Hydra (an operator, or another app's sign-out): Hydra tells us.
+    const revoked = await fetch(`${hydra.adminUrl}/admin/oauth2/auth/sessions/login?sid=${encodeURIComponent(sid)}`, { method: 'DELETE' });
+    assert.equal(revoked.status, 204);
+    assert.equal(hydra.backchannelLogouts.at(-1)?.status, 200, JSON.stringify(hydra.backchannelLogouts.at(-1)));
+    assert.ok(await signedOut(onePage), 'the session begun from the ended login goes on');
+    await twoPage.goto(`${server.base}/`);
+    assert.equal(await twoPage.getByTestId('store-name').innerText(), 'Second Store', 'another login was ended too');
+    await one.close();
+    await two.close();
+  });
+
+  test('only a real logout token ends sessions: forged, stale and malformed ones end nothing', async () => {
+    const account = String(server.sql(`SELECT id FROM accounts WHERE email = '${DEMO.email}'`));
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await startAt(page);
+    await submit(page, DEMO);
+    await page.waitForURL(`${server.base}/`);
+
+    const now = Math.floor(Date.now() / 1000);
+    const honest = await hydra.logoutToken({ sub: account });
+    const publishedKid = JSON.parse(Buffer.from(honest.split('.')[0], 'base64url')).kid;
+    const foreign = hydra.foreignKey();
+    const unsigned = [{ alg: 'none' }, JSON.parse(Buffer.from(honest.split('.')[1], 'base64url'))]
+      .map((part) => Buffer.from(JSON.stringify(part)).toString('base64url')).join('.') + '.';
+    const forgeries = {
+      'signed by a key the provider never published': await hydra.logoutToken({ sub: account }, { key: foreign }),
+      'signed by another never-published key': await hydra.logoutToken({ sub: account }, { key: hydra.foreignKey() }),
+      'signed by a third never-published key': await hydra.logoutToken({ sub: account }, { key: hydra.foreignKey() }),
+      'signed by a foreign key under a published key id': await hydra.logoutToken({ sub: account }, { key: { ...foreign, kid: publishedKid } }),
+      'signed with the client secret': await hydra.logoutToken({ sub: account }, { key: clientSecret, alg: 'HS256' }),
+      unsigned,
+      'for another client': await hydra.logoutToken({ sub: account, aud: ['another-app'] }),
+      'from another issuer': await hydra.logoutToken({ sub: account, iss: 'http://127.0.0.1:9/' }),
+      'without the logout event': await hydra.logoutToken({ sub: account, events: undefined }),
+      'with another event': await hydra.logoutToken({ sub: account, events: { 'http://schemas.openid.net/event/other': {} } }),
+      'with a nonce, as an ID token has': await hydra.logoutToken({ sub: account, nonce: 'n-0S6_WzA2Mj' }),
+      'naming neither a login session nor a subject': await hydra.logoutToken({}),
+      'issued an hour ago': await hydra.logoutToken({ sub: account, iat: now - 3600 }),
+      expired: await hydra.logoutToken({ sub: account, exp: now - 120 }),
+      'not a token at all': 'not-a-token',
+    };
+    const fetchesBefore = hydra.keySetFetches;
+    for (const [what, token] of Object.entries(forgeries)) {
+      const answer = await hydra.deliverLogoutToken(token);
+      assert.equal(answer.status, 400, `${what}: ${answer.status} ${answer.body}`);
+      assert.match(answer.body, /invalid_request/);
+    }
+    // Unknown keys send the app to the provider's key set at most once a minute, not per token.
+    assert.ok(hydra.keySetFetches - fetchesBefore <= 1, `fetched the key set ${hydra.keySetFetches - fetchesBefore} times`);
+    await page.goto(`${server.base}/`);
+    assert.equal(await page.getByTestId('store-name').innerText(), 'Demo Store', 'a forged logout token ended the session');
+
+    // The real one, by subject: every session of the account begun before it ends.
+    assert.equal((await hydra.deliverLogoutToken(honest)).status, 200);
+    assert.ok(await signedOut(page), 'the logout token by subject left the session on');
+
+    // Signing in afterwards works (the stand-in still remembers the login; Hydra, which sent the
+    // token, would ask again), and the same token sent again ends nothing new.
+    await page.goto(`${server.base}/login`);
+    await page.waitForURL(`${server.base}/`);
+    assert.equal((await hydra.deliverLogoutToken(honest)).status, 200);
+    await page.goto(`${server.base}/`);
+    assert.equal(await page.getByTestId('store-name').innerText(), 'Demo Store', 'a replayed logout token ended a later session');
+    await context.close();
+  });
+
+  test('a new owner ends signup signed in through Hydra, as the new account, once', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    // Someone else signed in to the provider in this browser before.
+    await startAt(page);
+    await submit(page, DEMO);
+    await page.waitForURL(`${server.base}/`);
+
+    await page.goto(`${server.base}/signup`);
+    await page.getByLabel('Email').fill('hydra-owner@storefront.test');
+    await page.getByLabel('Password').fill('kites fly over the harbour');
+    await page.getByLabel('Store name').fill('Hydra Kites');
+    await page.getByRole('button', { name: 'Create my store' }).click();
+    await page.waitForURL((url) => url.origin === server.base && url.pathname === '/');
+    assert.equal(await page.getByTestId('store-name').innerText(), 'Hydra Kites');
+
+    // The provider remembers the new owner now: signing in again asks nothing.
+    await page.goto(`${server.base}/login`);
+    await page.waitForURL(`${server.base}/`);
+    assert.equal(await page.getByTestId('store-name').innerText(), 'Hydra Kites');
+
+    // The ticket served once: after signing out, the password is asked for.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL((url) => url.origin === server.base && url.pathname === '/' && url.searchParams.has('state'));
+    await startAt(page);
+    assert.equal(await page.getByLabel('Password').count(), 1, 'the signup ticket let someone in twice');
+    await context.close();
   });
 
   test('cancelling ends the sign-in with a clear message', async () => {

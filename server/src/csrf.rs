@@ -42,7 +42,7 @@ impl AppOrigin {
 }
 
 /// Paths whose requests are authenticated by other means than the browser session.
-const EXEMPT_PREFIXES: &[&str] = &["/webhooks/"];
+const EXEMPT_PREFIXES: &[&str] = &["/webhooks/", "/auth/backchannel-logout"];
 
 pub async fn refuse_cross_site(State(origin): State<AppOrigin>, request: Request, next: Next) -> Response {
     let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE);

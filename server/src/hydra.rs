@@ -216,14 +216,3 @@ async fn checked(response: reqwest::Response) -> Result<reqwest::Response, Hydra
         status => Err(HydraError::Status { status, body: response.text().await.unwrap_or_default() }),
     }
 }
-
-impl app::state::RememberedSignIns for HydraAdmin {
-    fn forget(
-        &self,
-        account: domain::AccountId,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + '_>> {
-        Box::pin(
-            async move { self.revoke_login_sessions(&account.to_string()).await.map_err(|e| e.to_string()) },
-        )
-    }
-}

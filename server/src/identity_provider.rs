@@ -5,8 +5,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use domain::{AccountId, TenantId};
+use jsonwebtoken::jwk::{Jwk, JwkSet};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreJweContentEncryptionAlgorithm,
+    CoreAuthPrompt, CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreJweContentEncryptionAlgorithm,
     CoreJwsSigningAlgorithm, CoreProviderMetadata,
 };
 use openidconnect::ClaimsVerificationError;
@@ -30,11 +32,27 @@ type DiscoveredClient = CoreClient<
     EndpointMaybeSet,
 >;
 
-/// The claims our consent page adds to the ID token: the sign-in's context.
-impl AdditionalClaims for SignInContext {}
+/// The ID token's claims beyond the standard ones: the sign-in's context our consent page put
+/// there, and the provider's login session it belongs to.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct ProviderClaims {
+    #[serde(flatten)]
+    context: SignInContext,
+    /// Hydra's login session (`sid`), which a back-channel logout names.
+    #[serde(default)]
+    sid: Option<String>,
+}
+
+impl AdditionalClaims for ProviderClaims {}
 
 type StoreIdToken =
-    IdToken<SignInContext, CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm>;
+    IdToken<ProviderClaims, CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm>;
+
+/// The `events` member every logout token carries (Back-Channel Logout 1.0, 2.4).
+const BACKCHANNEL_LOGOUT_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
+
+/// How old a logout token may be: one replayed later than this is refused.
+const LOGOUT_TOKEN_MAX_AGE: Duration = Duration::from_secs(300);
 
 /// What the browser's session keeps between `/login` and `/auth/callback`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -59,6 +77,17 @@ pub struct VerifiedSignIn {
     pub into: SignedInTo,
     /// Kept for logout (`id_token_hint`).
     pub id_token: String,
+    /// The provider's login session, which a back-channel logout names.
+    pub provider_session: Option<String>,
+}
+
+/// A verified logout token: which sign-ins ended at the provider.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EndedAtProvider {
+    /// Every session begun from this login session.
+    LoginSession(String),
+    /// Every session of the account begun before the token was issued.
+    Account { account: AccountId, issued_at: chrono::DateTime<chrono::Utc> },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +100,8 @@ pub enum SignInError {
     Exchange(String),
     #[error("the ID token is not valid: {0}")]
     InvalidToken(String),
+    #[error("the logout token is not valid: {0}")]
+    InvalidLogoutToken(String),
 }
 
 pub struct IdentityProvider {
@@ -83,9 +114,16 @@ pub struct IdentityProvider {
     discovered: RwLock<Option<Discovered>>,
 }
 
+/// The provider as last discovered: the client for its endpoints, and its published keys in the
+/// form logout tokens are checked with.
+struct Provider {
+    client: DiscoveredClient,
+    keys: JwkSet,
+}
+
 /// The provider's metadata and published keys, as last fetched.
 struct Discovered {
-    client: Arc<DiscoveredClient>,
+    provider: Arc<Provider>,
     /// When the keys were last fetched again because a token's did not verify.
     refetched_at: Option<Instant>,
 }
@@ -115,63 +153,78 @@ impl IdentityProvider {
         &self.settings.client_id
     }
 
-    async fn client(&self) -> Result<Arc<DiscoveredClient>, SignInError> {
+    async fn provider(&self) -> Result<Arc<Provider>, SignInError> {
         if let Some(discovered) = &*self.discovered.read().await {
-            return Ok(discovered.client.clone());
+            return Ok(discovered.provider.clone());
         }
         let mut slot = self.discovered.write().await;
         if let Some(discovered) = &*slot {
-            return Ok(discovered.client.clone());
+            return Ok(discovered.provider.clone());
         }
-        let client = Arc::new(self.discover().await?);
-        *slot = Some(Discovered { client: client.clone(), refetched_at: None });
-        Ok(client)
+        let provider = Arc::new(self.discover().await?);
+        *slot = Some(Discovered { provider: provider.clone(), refetched_at: None });
+        Ok(provider)
     }
 
     /// The provider discovered again after `stale` failed to verify a token, unless another
     /// request already did, or the last refetch was under [`MIN_REFETCH_INTERVAL`] ago (then
     /// the kept one, and the token is refused).
-    async fn refetched(&self, stale: &Arc<DiscoveredClient>) -> Result<Arc<DiscoveredClient>, SignInError> {
+    async fn refetched(&self, stale: &Arc<Provider>) -> Result<Arc<Provider>, SignInError> {
         let mut slot = self.discovered.write().await;
         if let Some(discovered) = &*slot {
             let recent = discovered.refetched_at.is_some_and(|at| at.elapsed() < MIN_REFETCH_INTERVAL);
-            if !Arc::ptr_eq(&discovered.client, stale) || recent {
-                return Ok(discovered.client.clone());
+            if !Arc::ptr_eq(&discovered.provider, stale) || recent {
+                return Ok(discovered.provider.clone());
             }
         }
-        tracing::info!("an ID token's key is not in the provider's kept key set: fetching the set again");
-        let client = Arc::new(self.discover().await?);
-        *slot = Some(Discovered { client: client.clone(), refetched_at: Some(Instant::now()) });
-        Ok(client)
+        tracing::info!("a token's key is not in the provider's kept key set: fetching the set again");
+        let provider = Arc::new(self.discover().await?);
+        *slot = Some(Discovered { provider: provider.clone(), refetched_at: Some(Instant::now()) });
+        Ok(provider)
     }
 
-    async fn discover(&self) -> Result<DiscoveredClient, SignInError> {
+    async fn discover(&self) -> Result<Provider, SignInError> {
         let issuer = IssuerUrl::new(self.settings.public_url.clone())
             .map_err(|e| SignInError::Discovery(e.to_string()))?;
         let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
             .await
             .map_err(|e| SignInError::Discovery(e.to_string()))?;
-        Ok(CoreClient::from_provider_metadata(
+        // Key by key: one the logout check cannot read (an encryption key, a new key type) is
+        // left out, not the whole set.
+        let keys = metadata
+            .jwks()
+            .keys()
+            .iter()
+            .filter_map(|key| serde_json::to_value(key).ok().and_then(|key| serde_json::from_value(key).ok()))
+            .collect();
+        let client = CoreClient::from_provider_metadata(
             metadata,
             ClientId::new(self.settings.client_id.clone()),
             Some(ClientSecret::new(self.settings.client_secret.clone())),
         )
-        .set_redirect_uri(self.redirect_url.clone()))
+        .set_redirect_uri(self.redirect_url.clone());
+        Ok(Provider { client, keys: JwkSet { keys } })
     }
 
-    /// Where to send the browser to sign in, and what to remember until it comes back.
-    pub async fn authorization(&self) -> Result<(String, PendingAuthorization), SignInError> {
-        let client = self.client().await?;
+    /// Where to send the browser to sign in, and what to remember until it comes back. A `fresh`
+    /// sign-in asks the provider not to reuse a login it remembers in this browser (`prompt=login`),
+    /// so it is for the account the app says, not whoever signed in here before.
+    pub async fn authorization(&self, fresh: bool) -> Result<(String, PendingAuthorization), SignInError> {
+        let provider = self.provider().await?;
         let (pkce_challenge, pkce_verifier) = PkceCodeChallenge::new_random_sha256();
-        let (url, state, nonce) = client
+        let mut request = provider
+            .client
             .authorize_url(
                 CoreAuthenticationFlow::AuthorizationCode,
                 CsrfToken::new_random,
                 Nonce::new_random,
             )
             .add_scope(Scope::new("openid".into()))
-            .set_pkce_challenge(pkce_challenge)
-            .url();
+            .set_pkce_challenge(pkce_challenge);
+        if fresh {
+            request = request.add_prompt(CoreAuthPrompt::Login);
+        }
+        let (url, state, nonce) = request.url();
         let pending = PendingAuthorization {
             state: state.secret().clone(),
             nonce: nonce.secret().clone(),
@@ -191,8 +244,9 @@ impl IdentityProvider {
         if state != pending.state {
             return Err(SignInError::StateMismatch);
         }
-        let client = self.client().await?;
-        let response = client
+        let provider = self.provider().await?;
+        let response = provider
+            .client
             .exchange_code(AuthorizationCode::new(code))
             .map_err(|e| SignInError::Exchange(e.to_string()))?
             .set_pkce_verifier(PkceCodeVerifier::new(pending.pkce_verifier))
@@ -205,10 +259,10 @@ impl IdentityProvider {
         let token: StoreIdToken =
             raw.parse().map_err(|e: serde_json::Error| SignInError::InvalidToken(e.to_string()))?;
         let nonce = Nonce::new(pending.nonce);
-        let claims = match token.claims(&client.id_token_verifier(), &nonce) {
+        let claims = match token.claims(&provider.client.id_token_verifier(), &nonce) {
             // Signed by a key we do not have: Hydra may have rotated its keys since we fetched them.
             Err(ClaimsVerificationError::SignatureVerification(_)) => {
-                token.claims(&self.refetched(&client).await?.id_token_verifier(), &nonce)
+                token.claims(&self.refetched(&provider).await?.client.id_token_verifier(), &nonce)
             }
             verified => verified,
         }
@@ -218,11 +272,64 @@ impl IdentityProvider {
             .parse::<i64>()
             .map(AccountId::new)
             .map_err(|_| SignInError::InvalidToken("the subject is not an account id".into()))?;
-        let into = match claims.additional_claims() {
-            SignInContext::Store { tenant_id, .. } => SignedInTo::Store(TenantId::new(*tenant_id)),
+        let extra = claims.additional_claims();
+        let into = match extra.context {
+            SignInContext::Store { tenant_id, .. } => SignedInTo::Store(TenantId::new(tenant_id)),
             SignInContext::Staff { .. } => SignedInTo::Staff,
         };
-        Ok(VerifiedSignIn { account, into, id_token: raw })
+        Ok(VerifiedSignIn { account, into, id_token: raw, provider_session: extra.sid.clone() })
+    }
+
+    /// Verifies a back-channel logout token (Back-Channel Logout 1.0, 2.6) as an ID token is
+    /// verified (signed by one of the provider's published keys, our issuer, our audience, not
+    /// expired), and then as a logout token: the logout event, no `nonce` (so an ID token cannot
+    /// pass for one), a `sid` or a `sub`, and issued within the last few minutes.
+    pub async fn verify_logout_token(&self, raw: &str) -> Result<EndedAtProvider, SignInError> {
+        let invalid = |why: &str| SignInError::InvalidLogoutToken(why.to_owned());
+        let header = jsonwebtoken::decode_header(raw).map_err(|e| invalid(&e.to_string()))?;
+        // Only the provider's own asymmetric keys: never a secret shared with clients.
+        if matches!(header.alg, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512) {
+            return Err(invalid("signed with a shared secret"));
+        }
+        let provider = self.provider().await?;
+        let provider = match signing_key(&provider.keys, header.kid.as_deref()) {
+            Some(_) => provider,
+            None => self.refetched(&provider).await?,
+        };
+        let key =
+            signing_key(&provider.keys, header.kid.as_deref()).ok_or_else(|| invalid("an unknown key"))?;
+        let key = DecodingKey::from_jwk(key).map_err(|e| invalid(&e.to_string()))?;
+        let mut validation = Validation::new(header.alg);
+        validation.set_issuer(&[self.settings.public_url.as_str()]);
+        validation.set_audience(&[self.settings.client_id.as_str()]);
+        validation.set_required_spec_claims(&["iss", "aud", "iat"]);
+        let claims = jsonwebtoken::decode::<LogoutClaims>(raw, &key, &validation)
+            .map_err(|e| invalid(&e.to_string()))?
+            .claims;
+        if !claims.events.get(BACKCHANNEL_LOGOUT_EVENT).is_some_and(serde_json::Value::is_object) {
+            return Err(invalid("no back-channel logout event"));
+        }
+        if claims.nonce.is_some() {
+            return Err(invalid("it carries a nonce, as an ID token does"));
+        }
+        let issued_at =
+            chrono::DateTime::from_timestamp(claims.iat, 0).ok_or_else(|| invalid("no issue time"))?;
+        let age = chrono::Utc::now().signed_duration_since(issued_at);
+        let leeway = chrono::Duration::seconds(i64::try_from(validation.leeway).unwrap_or(60));
+        if age > chrono::Duration::from_std(LOGOUT_TOKEN_MAX_AGE).unwrap_or_default() || age < -leeway {
+            return Err(invalid("issued too long ago, or in the future"));
+        }
+        match (claims.sid, claims.sub) {
+            (Some(sid), _) if !sid.is_empty() => Ok(EndedAtProvider::LoginSession(sid)),
+            (_, Some(sub)) => {
+                let account = sub
+                    .parse::<i64>()
+                    .map(AccountId::new)
+                    .map_err(|_| invalid("the subject is not an account id"))?;
+                Ok(EndedAtProvider::Account { account, issued_at })
+            }
+            _ => Err(invalid("neither sid nor sub")),
+        }
     }
 
     /// RP-initiated logout at the provider, back to our home page afterwards.
@@ -234,5 +341,57 @@ impl IdentityProvider {
         ])
         .unwrap_or_default();
         format!("{}/oauth2/sessions/logout?{query}", self.settings.public_url.trim_end_matches('/'))
+    }
+}
+
+/// The claims of a logout token this app reads (`iss`, `aud` and `exp` are checked on decoding).
+#[derive(Debug, Deserialize)]
+struct LogoutClaims {
+    iat: i64,
+    #[serde(default)]
+    events: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    nonce: Option<serde_json::Value>,
+    #[serde(default)]
+    sid: Option<String>,
+    #[serde(default)]
+    sub: Option<String>,
+}
+
+/// The signing key a token names, or the only one when it names none.
+fn signing_key<'a>(keys: &'a JwkSet, kid: Option<&str>) -> Option<&'a Jwk> {
+    match kid {
+        Some(kid) => keys.find(kid),
+        None => match keys.keys.as_slice() {
+            [only] => Some(only),
+            _ => None,
+        },
+    }
+}
+
+impl std::fmt::Debug for IdentityProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdentityProvider")
+            .field("issuer", &self.settings.public_url)
+            .field("client_id", &self.settings.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl app::state::SignInProvider for IdentityProvider {
+    fn forget(
+        &self,
+        account: AccountId,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + '_>> {
+        Box::pin(async move {
+            self.admin.revoke_login_sessions(&account.to_string()).await.map_err(|e| e.to_string())
+        })
+    }
+
+    fn start<'a>(
+        &'a self,
+        session: &'a tower_sessions::Session,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, String>> + Send + 'a>> {
+        Box::pin(async move { crate::auth::hydra::begin_sign_in(self, session).await })
     }
 }

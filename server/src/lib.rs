@@ -13,6 +13,7 @@ pub mod hydra;
 pub mod identity_provider;
 pub mod products;
 pub mod refusals;
+pub mod session_store;
 pub mod startup;
 pub mod stripe_webhook;
 pub mod telemetry;

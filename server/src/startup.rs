@@ -9,7 +9,7 @@ use anyhow::Context;
 use app::mail::Mailer;
 use app::payments::Payments;
 use app::site::{plan_info, DemoLogin, SiteInfo};
-use app::state::{AppState, RememberedSignIns};
+use app::state::{AppState, SignInProvider};
 use app::{shell, App, SITE_NAME};
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
@@ -26,7 +26,6 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::{time, SameSite};
 use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::auth::hydra::{self, PageRenderer, RenderPage};
 use crate::auth::{invitations, local, SignInMode};
@@ -38,6 +37,7 @@ use crate::export;
 use crate::health;
 use crate::identity_provider::IdentityProvider;
 use crate::products;
+use crate::session_store::IndexedSessionStore;
 use crate::stripe_webhook;
 use crate::{refusals, telemetry};
 
@@ -126,17 +126,16 @@ impl Application {
                 None => None,
             },
             payments,
-            remembered_sign_ins: None,
+            sign_in_provider: None,
         };
         let mode = match &settings.hydra {
             Some(hydra) => SignInMode::Hydra(Arc::new(IdentityProvider::new(hydra.clone(), &public_url)?)),
             None => SignInMode::Local,
         };
         let state = match &mode {
-            SignInMode::Hydra(provider) => AppState {
-                remembered_sign_ins: Some(Arc::new(provider.admin.clone()) as Arc<dyn RememberedSignIns>),
-                ..state
-            },
+            SignInMode::Hydra(provider) => {
+                AppState { sign_in_provider: Some(provider.clone() as Arc<dyn SignInProvider>), ..state }
+            }
             SignInMode::Local => state,
         };
         let router = router(state, settings, &public_url, mode);
@@ -191,6 +190,7 @@ pub fn http_routes(hydra: bool) -> Vec<(&'static str, MethodRouter<AppState>)> {
             ("/auth/consent", get(hydra::consent)),
             ("/auth/callback", get(hydra::callback)),
             ("/auth/logout", get(hydra::logout_challenge)),
+            ("/auth/backchannel-logout", post(hydra::backchannel_logout)),
         ]);
     } else {
         routes.push(("/auth/login", post(local::submit_sign_in)));
@@ -199,10 +199,7 @@ pub fn http_routes(hydra: bool) -> Vec<(&'static str, MethodRouter<AppState>)> {
 }
 
 fn router(state: AppState, settings: &Settings, public_url: &str, mode: SignInMode) -> Router {
-    let session_store = PostgresStore::new(state.db.pool().clone())
-        .with_schema_name("public")
-        .and_then(|s| s.with_table_name("sessions"))
-        .expect("valid session table name");
+    let session_store = IndexedSessionStore::new(state.db.clone());
     spawn_cleanup(session_store.clone(), state.db.clone());
     let sessions = SessionManagerLayer::new(session_store)
         .with_name("storefront_session")
@@ -289,7 +286,7 @@ fn browser_policy(settings: &Settings, public_url: &str) -> BrowserPolicy {
 }
 
 /// Every ten minutes: deletes expired sessions and rate-limit buckets nobody has used for a day.
-fn spawn_cleanup(store: PostgresStore, db: Db) {
+fn spawn_cleanup(store: IndexedSessionStore, db: Db) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(600));
         loop {

@@ -9,8 +9,9 @@ use app::session::{sign_in_staff, sign_in_to_store, sign_out};
 use app::state::AppState;
 use axum::body::Body;
 use axum::extract::{Query, Request, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
+use axum::{Extension, Form, Json};
 use domain::staff::Staff;
 use domain::{AccountId, Role, TenantId, TenantScope};
 use serde::Deserialize;
@@ -18,7 +19,10 @@ use tower_sessions::session::Error as SessionError;
 use tower_sessions::Session;
 
 use crate::hydra::{AcceptConsent, AcceptLogin, ConsentSession, HydraError, Reject, SignInContext};
-use crate::identity_provider::{IdentityProvider, PendingAuthorization, SignedInTo};
+use crate::identity_provider::{
+    EndedAtProvider, IdentityProvider, PendingAuthorization, SignInError, SignedInTo,
+};
+use crate::session_store::PROVIDER_SESSION;
 
 const PENDING_AUTHORIZATION: &str = "pending_authorization";
 const LOGIN_CHALLENGE: &str = "login_challenge";
@@ -49,18 +53,26 @@ fn hydra_failed(error: HydraError) -> Response {
 
 /// `GET /login` in Hydra mode: to Hydra's authorization endpoint, remembering PKCE, state and nonce.
 pub async fn start_login(provider: &IdentityProvider, session: &Session) -> Response {
-    let (url, pending) = match provider.authorization().await {
-        Ok(started) => started,
+    match begin_sign_in(provider, session).await {
+        Ok(url) => Redirect::to(&url).into_response(),
         Err(error) => {
             tracing::error!(%error, "could not start signing in");
-            return sign_in_failed("provider-unavailable");
+            sign_in_failed("provider-unavailable")
         }
-    };
-    if let Err(error) = session.insert(PENDING_AUTHORIZATION, pending).await {
-        tracing::error!(%error, "could not keep the sign-in state");
-        return sign_in_failed("unavailable");
     }
-    Redirect::to(&url).into_response()
+}
+
+/// Where to send the browser to sign in at Hydra; what the callback needs is kept in `session`.
+pub async fn begin_sign_in(provider: &IdentityProvider, session: &Session) -> Result<String, String> {
+    // A person who just signed up here is signed in as that account, never as someone Hydra
+    // remembers in this browser.
+    let fresh = app::session::has_signup_ticket(session).await;
+    let (url, pending) = provider.authorization(fresh).await.map_err(|e| e.to_string())?;
+    session
+        .insert(PENDING_AUTHORIZATION, pending)
+        .await
+        .map_err(|e| format!("could not keep the sign-in state: {e}"))?;
+    Ok(url)
 }
 
 pub async fn remember_login_challenge(session: &Session, challenge: &str) -> Result<(), SessionError> {
@@ -127,7 +139,14 @@ pub async fn login_page(
         Err(error) => return hydra_failed(error),
     };
     if !login.skip {
-        return render(request).await;
+        return match app::session::take_signup_ticket(&session).await {
+            Ok(Some(ticket)) => accept_signup_ticket(&state, &provider, &challenge, ticket).await,
+            Ok(None) => render(request).await,
+            Err(error) => {
+                tracing::error!(%error, "could not read the session");
+                sign_in_failed("unavailable")
+            }
+        };
     }
     let Ok(account) = login.subject.parse::<i64>().map(AccountId::new) else {
         tracing::error!(subject = %login.subject, "Hydra remembered a subject that is not an account id");
@@ -163,6 +182,33 @@ pub async fn login_page(
         },
         Err(error) => {
             tracing::error!(%error, "could not list the account's stores");
+            sign_in_failed("unavailable")
+        }
+    }
+}
+
+/// The login of a person who signed up in this browser a moment ago: accepted for that account
+/// and its new store, once, without asking again for the password just chosen.
+async fn accept_signup_ticket(
+    state: &AppState,
+    provider: &IdentityProvider,
+    challenge: &str,
+    ticket: app::session::SignupTicket,
+) -> Response {
+    match TenantScope::for_member(&state.db, ticket.account_id, ticket.tenant_id).await {
+        Ok(scope) => {
+            tracing::info!(account = %ticket.account_id, tenant = %ticket.tenant_id, "signing in a new member by their signup ticket");
+            accept_login(
+                provider,
+                challenge,
+                ticket.account_id,
+                store_context(ticket.tenant_id, scope.role()),
+            )
+            .await
+        }
+        Err(domain::Error::NotFound) => sign_in_failed("no-store"),
+        Err(error) => {
+            tracing::error!(%error, "could not check the new member's store");
             sign_in_failed("unavailable")
         }
     }
@@ -284,7 +330,11 @@ pub async fn callback(
             (sign_in_staff(&session, account).await, "/admin")
         }
     };
-    if let Err(error) = started.and(session.insert(ID_TOKEN, &verified.id_token).await) {
+    let kept = match &verified.provider_session {
+        Some(sid) => session.insert(PROVIDER_SESSION, sid).await,
+        None => session.remove::<String>(PROVIDER_SESSION).await.map(drop),
+    };
+    if let Err(error) = started.and(session.insert(ID_TOKEN, &verified.id_token).await).and(kept) {
         tracing::error!(%error, "could not start the session");
         return sign_in_failed("unavailable");
     }
@@ -316,5 +366,54 @@ pub async fn logout_challenge(
     match provider.admin.accept_logout(&query.logout_challenge).await {
         Ok(redirect_to) => Redirect::to(&redirect_to).into_response(),
         Err(error) => hydra_failed(error),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct BackchannelLogout {
+    logout_token: String,
+}
+
+/// `POST /auth/backchannel-logout` (OpenID Connect Back-Channel Logout 1.0): Hydra tells us a
+/// login ended elsewhere (the person signed out of another app, or an operator ended it), and
+/// every session of ours that began from it ends. Server to server, so no cookies and no
+/// origin: the signed logout token is the only authority.
+pub async fn backchannel_logout(
+    State(state): State<AppState>,
+    Extension(provider): Extension<Arc<IdentityProvider>>,
+    Form(form): Form<BackchannelLogout>,
+) -> Response {
+    let refused = |error: &str| {
+        let body = serde_json::json!({ "error": "invalid_request", "error_description": error });
+        (StatusCode::BAD_REQUEST, Json(body)).into_response()
+    };
+    let ended = match provider.verify_logout_token(&form.logout_token).await {
+        Ok(ended) => ended,
+        Err(SignInError::Discovery(error)) => {
+            tracing::error!(%error, "could not check a logout token: the provider's keys are out of reach");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+        Err(error) => {
+            tracing::warn!(%error, "refused a back-channel logout");
+            return refused("The logout token is not valid.");
+        }
+    };
+    let result = match &ended {
+        EndedAtProvider::LoginSession(sid) => domain::provider_sessions::end(&state.db, sid).await,
+        EndedAtProvider::Account { account, issued_at } => {
+            // `iat` counts whole seconds: a session begun in the token's second ends too.
+            let before = *issued_at + chrono::Duration::seconds(1);
+            domain::accounts::end_sessions_before(&state.db, *account, before).await.map(u64::from)
+        }
+    };
+    match result {
+        Ok(sessions) => {
+            tracing::info!(?ended, sessions, "sessions ended by a back-channel logout");
+            StatusCode::OK.into_response()
+        }
+        Err(error) => {
+            tracing::error!(%error, ?ended, "could not end the sessions of a back-channel logout");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
     }
 }

@@ -2,17 +2,17 @@
 //! platform chooses a password here; one with an account proves it with that account's
 //! password (within the sign-in limits) unless already signed in as it.
 
-use app::session::{current_account, sign_in_to_store};
+use app::session::{current_account, start_after_signup};
 use app::state::AppState;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
+use axum::Form;
 use domain::accounts::{Email, NewPassword};
 use domain::team::{self, Joiner};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{check_password, Failure, SignInMode};
+use super::{check_password, Failure};
 use app::client_address::ClientAddress;
 
 #[derive(Deserialize)]
@@ -24,7 +24,6 @@ pub struct Acceptance {
 
 pub async fn accept(
     State(state): State<AppState>,
-    Extension(mode): Extension<SignInMode>,
     session: Session,
     ClientAddress(address): ClientAddress,
     Form(form): Form<Acceptance>,
@@ -70,15 +69,9 @@ pub async fn accept(
         }
     };
     tracing::info!(account = %account, tenant = %invitation.tenant_id, role = %invitation.role, "joined a store by invitation");
-    match mode {
-        // With an identity provider, sessions start only from its sign-in.
-        SignInMode::Hydra(_) => Redirect::to("/login").into_response(),
-        SignInMode::Local => match sign_in_to_store(&session, account, invitation.tenant_id).await {
-            Ok(()) => Redirect::to("/?joined=1").into_response(),
-            Err(error) => {
-                tracing::error!(%error, "could not start the session");
-                Redirect::to("/login").into_response()
-            }
-        },
+    // With an identity provider, the session starts from its sign-in, by a signup ticket.
+    match start_after_signup(&state, &session, account, invitation.tenant_id, "/?joined=1").await {
+        Ok(next) => Redirect::to(&next).into_response(),
+        Err(_) => Redirect::to("/login").into_response(),
     }
 }

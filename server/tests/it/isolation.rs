@@ -676,6 +676,10 @@ fn coverage() -> Vec<(&'static str, Coverage)> {
         ("/auth/consent", sign_in()),
         ("/auth/callback", sign_in()),
         ("/auth/logout", sign_in()),
+        (
+            "/auth/backchannel-logout",
+            NoStoreData("ends sessions named by a logout token signed by the identity provider; reads no store's data"),
+        ),
         ("/products/export.csv", products()),
         ("/export.zip", export()),
         (
