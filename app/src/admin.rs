@@ -377,7 +377,7 @@ pub async fn act_on_store(
         CHANGE_PLAN => boxed(domain::admin::change_plan(db, &staff, tenant, &plan, &reason, payments))
             .await
             .map(|()| "The store is on its new plan.".to_owned()),
-        _ => return Err(AppError::NotFound),
+        _ => return Err(AppError::Invalid("Choose one of the actions.".into()).with_values(&values)),
     };
     let done = done.map_err(|e| AppError::from(e).with_values(&values))?;
     tracing::info!(staff = %staff.account_id(), tenant = %tenant, %action, "staff acted on a store");

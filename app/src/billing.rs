@@ -101,9 +101,11 @@ pub async fn get_billing() -> Result<BillingPage, AppError> {
 pub async fn open_billing_portal() -> Result<(), AppError> {
     let result = async {
         let (state, scope) = crate::session::current_store().await?;
+        // Who may comes first: a viewer is told that, whatever this server is set up with.
+        let customer = domain::billing::customer_id(&state.db, &scope).await?;
         let payments = state.payments.clone().ok_or_else(no_provider)?;
-        let customer = domain::billing::customer_id(&state.db, &scope).await?.ok_or_else(|| {
-            AppError::Invalid(
+        let customer = customer.ok_or_else(|| {
+            AppError::Conflict(
                 "This store has no subscription yet, so there is no billing portal to open.".into(),
             )
         })?;
@@ -123,11 +125,11 @@ pub async fn open_billing_portal() -> Result<(), AppError> {
 pub async fn start_subscription() -> Result<(), AppError> {
     let result = async {
         let (state, scope) = crate::session::current_store().await?;
-        let payments = state.payments.clone().ok_or_else(no_provider)?;
         let overview = domain::billing::overview(&state.db, &scope).await?;
+        let payments = state.payments.clone().ok_or_else(no_provider)?;
         // A second subscription would charge twice: a running one changes in the portal.
         if !overview.needs_subscription() {
-            return Err(AppError::Invalid(
+            return Err(AppError::Conflict(
                 "This store's subscription is running. Change its plan or payment method in the billing portal."
                     .into(),
             ));
@@ -160,7 +162,7 @@ fn uuid_like() -> String {
 
 #[cfg(feature = "ssr")]
 fn no_provider() -> AppError {
-    AppError::Invalid("Payments are not set up on this server.".into())
+    AppError::Conflict("Payments are not set up on this server.".into())
 }
 
 #[cfg(feature = "ssr")]

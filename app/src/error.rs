@@ -46,13 +46,27 @@ pub enum AppError {
     Internal,
     #[error("We could not reach the server. Check your connection and try again.")]
     Transport(String),
+    /// The call itself could not be read (missing or malformed arguments): not something a
+    /// page of ours sends.
+    #[error("This request could not be read. Reload the page and try again.")]
+    BadRequest,
 }
 
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        match value {
+            // On the server these are the request's own arguments failing to decode.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Args(error)
+            | ServerFnErrorErr::MissingArg(error)
+            | ServerFnErrorErr::Deserialization(error) => {
+                tracing::info!(%error, "refused a server function call whose arguments could not be read");
+                AppError::BadRequest
+            }
+            other => AppError::Transport(other.to_string()),
+        }
     }
 }
 
@@ -70,14 +84,8 @@ impl From<domain::Error> for AppError {
             domain::Error::ReadOnly => AppError::ReadOnly,
             domain::Error::Suspended => AppError::Suspended,
             domain::Error::SuspendedByPlatform => AppError::SuspendedByPlatform,
-            domain::Error::Fields(errors) => AppError::Form(FormProblems {
-                message: domain::Error::Fields(errors.clone()).to_string(),
-                fields: errors
-                    .iter()
-                    .map(|(field, message)| (field.to_owned(), message.to_owned()))
-                    .collect(),
-                ..FormProblems::default()
-            }),
+            domain::Error::Fields(errors) => AppError::Form(FormProblems::of(&errors, 422)),
+            domain::Error::Taken(errors) => AppError::Form(FormProblems::of(&errors, 409)),
             domain::Error::Database(e) if domain::Error::is_outage(&e) => {
                 tracing::warn!(error = %e, "the database is unavailable");
                 AppError::Unavailable
@@ -129,6 +137,17 @@ impl Default for FormProblems {
 }
 
 impl FormProblems {
+    /// The problems of a form, by field, answered with `status`.
+    #[cfg(feature = "ssr")]
+    fn of(errors: &domain::FieldErrors, status: u16) -> FormProblems {
+        FormProblems {
+            message: domain::Error::Fields(errors.clone()).to_string(),
+            fields: errors.iter().map(|(field, message)| (field.to_owned(), message.to_owned())).collect(),
+            status,
+            ..FormProblems::default()
+        }
+    }
+
     /// The problem with `field`, if any.
     pub fn field(&self, field: &str) -> Option<String> {
         self.fields.iter().find(|(f, _)| f == field).map(|(_, message)| message.clone())
@@ -171,6 +190,7 @@ impl AppError {
     /// for a moment's outage, 500 only for a bug.
     pub fn status(&self) -> u16 {
         match self {
+            AppError::BadRequest => 400,
             AppError::SignedOut => 401,
             AppError::NotFound => 404,
             AppError::Forbidden

@@ -199,7 +199,7 @@ pub async fn choices(
 
 fn email_taken(error: Error, email: &Email) -> Error {
     if error.sqlstate().as_deref() == Some(sqlstate::UNIQUE_VIOLATION) {
-        FieldErrors::single("email", format!("Another customer already has the email {}.", email.as_str()))
+        FieldErrors::taken("email", format!("Another customer already has the email {}.", email.as_str()))
     } else {
         error
     }

@@ -15,6 +15,11 @@ pub enum Error {
     /// Form input with problems in named fields; each message is fit for the user.
     #[error("{}", .0.summary())]
     Fields(FieldErrors),
+    /// A field's value is already used by another row (a duplicate SKU, a taken address, an
+    /// email with an account): told in the field like any field problem, but a conflict with
+    /// what is stored rather than input that is wrong in itself.
+    #[error("{}", .0.summary())]
+    Taken(FieldErrors),
     /// A conflict with existing data (a duplicate, a stale state); the message is fit for the user.
     #[error("{0}")]
     Conflict(String),
@@ -166,6 +171,13 @@ impl FieldErrors {
         let mut errors = FieldErrors::new();
         errors.add(field, message);
         Error::Fields(errors)
+    }
+
+    /// `field`'s value is already used by another row: [`Error::Taken`].
+    pub fn taken(field: &'static str, message: impl Into<String>) -> Error {
+        let mut errors = FieldErrors::new();
+        errors.add(field, message);
+        Error::Taken(errors)
     }
 
     fn summary(&self) -> String {

@@ -327,7 +327,7 @@ fn subject(id: i64, sku: &str) -> String {
 /// A duplicate SKU, told in the SKU field; other errors pass through.
 fn sku_taken(error: Error, sku: &Sku) -> Error {
     if error.sqlstate().as_deref() == Some(sqlstate::UNIQUE_VIOLATION) {
-        FieldErrors::single("sku", format!("Another product already has the SKU “{}”.", sku.as_str()))
+        FieldErrors::taken("sku", format!("Another product already has the SKU “{}”.", sku.as_str()))
     } else {
         error
     }

@@ -125,7 +125,7 @@ pub async fn update(db: &Db, scope: &TenantScope, input: &SettingsInput) -> Resu
             .await
             .map_err(|e| match Error::from(e) {
                 e if e.sqlstate().as_deref() == Some(sqlstate::UNIQUE_VIOLATION) => {
-                    FieldErrors::single("slug", format!("The address “{slug}” is taken. Choose another."))
+                    FieldErrors::taken("slug", format!("The address “{slug}” is taken. Choose another."))
                 }
                 e => e,
             })?;

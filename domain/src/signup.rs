@@ -67,10 +67,10 @@ impl Signup {
                 .fetch_one(db.pool())
                 .await?;
             if taken {
-                errors.add(
+                return Err(FieldErrors::taken(
                     "email",
                     "This email already has an account. Sign in with it, or use another email.",
-                );
+                ));
             }
         }
         match (email, password, store_name, plan) {
@@ -103,7 +103,7 @@ pub async fn create_store(db: &Db, signup: &Signup, start: StartAs) -> Result<(A
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| match Error::from(e) {
-                e if e.sqlstate().as_deref() == Some(sqlstate::UNIQUE_VIOLATION) => FieldErrors::single(
+                e if e.sqlstate().as_deref() == Some(sqlstate::UNIQUE_VIOLATION) => FieldErrors::taken(
                     "email",
                     "This email already has an account. Sign in with it, or use another email.",
                 ),

@@ -18,7 +18,7 @@ async fn product(t: &TestDb, scope: &TenantScope, sku: &str, price: &str) -> i64
 
 fn field_of(error: Error) -> String {
     match error {
-        Error::Fields(errors) => errors.iter().next().unwrap().0.to_owned(),
+        Error::Fields(errors) | Error::Taken(errors) => errors.iter().next().unwrap().0.to_owned(),
         other => panic!("expected a field error, got {other:?}"),
     }
 }

@@ -56,12 +56,12 @@ async fn a_sku_is_unique_in_its_store_only() {
     products::create(&t.db, &a, &draft("Tote", "TOTE-1", "5")).await.unwrap();
     let again = products::create(&t.db, &a, &draft("Other", "TOTE-1", "6")).await.unwrap_err();
     match again {
-        Error::Fields(errors) => {
+        Error::Taken(errors) => {
             let (field, message) = errors.iter().next().unwrap();
             assert_eq!(field, "sku");
             assert_eq!(message, "Another product already has the SKU “TOTE-1”.");
         }
-        other => panic!("expected a field error, got {other:?}"),
+        other => panic!("expected a taken field, got {other:?}"),
     }
     products::create(&t.db, &b, &draft("Tote", "TOTE-1", "5")).await.expect("another store may use the SKU");
 }

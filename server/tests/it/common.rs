@@ -143,15 +143,16 @@ impl Visitor {
 
     /// Calls a server function that takes JSON, the way the hydrated page does.
     pub async fn server_fn_json(&self, endpoint: &str, body: &serde_json::Value) -> Response {
-        self.call_json_at(&format!("/api/{endpoint}"), body).await
+        self.call_json_path(&format!("/api/{endpoint}"), body).await
     }
 
     /// Calls the server function `F`, which takes JSON, the way the hydrated page does.
     pub async fn call_json<F: leptos::server_fn::ServerFn>(&self, body: &serde_json::Value) -> Response {
-        self.call_json_at(F::PATH, body).await
+        self.call_json_path(F::PATH, body).await
     }
 
-    async fn call_json_at(&self, path: &str, body: &serde_json::Value) -> Response {
+    /// Calls the JSON server function at `path` (take it from the function's type: `F::PATH`).
+    pub async fn call_json_path(&self, path: &str, body: &serde_json::Value) -> Response {
         self.client
             .post(self.url(path))
             .header("accept", "application/json")
@@ -164,7 +165,7 @@ impl Visitor {
     /// Calls the server function `F` (named by its type: a renamed or removed function fails
     /// to compile instead of answering "not found") the way the hydrated page does.
     pub async fn call<F: leptos::server_fn::ServerFn>(&self, form: &[(&str, &str)]) -> Response {
-        self.call_at(F::PATH, form).await
+        self.call_path(F::PATH, form).await
     }
 
     /// Submits a form to the server function `F` the way a browser without JavaScript does.
@@ -189,10 +190,11 @@ impl Visitor {
 
     /// Calls a server function the way the hydrated page does.
     pub async fn server_fn(&self, endpoint: &str, form: &[(&str, &str)]) -> Response {
-        self.call_at(&format!("/api/{endpoint}"), form).await
+        self.call_path(&format!("/api/{endpoint}"), form).await
     }
 
-    async fn call_at(&self, path: &str, form: &[(&str, &str)]) -> Response {
+    /// Calls the server function at `path` (take it from the function's type: `F::PATH`).
+    pub async fn call_path(&self, path: &str, form: &[(&str, &str)]) -> Response {
         self.client
             .post(self.url(path))
             .header("accept", "application/json")

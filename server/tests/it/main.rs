@@ -10,6 +10,7 @@ mod csrf;
 mod hostile;
 mod isolation;
 mod mail;
+mod refusals;
 mod roles;
 mod sign_in;
 mod signup;
