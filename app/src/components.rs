@@ -323,12 +323,22 @@ pub fn Field(
     value: String,
     #[prop(into)] error: Signal<Option<String>>,
     #[prop(default = "text")] kind: &'static str,
+    /// The most it may hold (a `field_limits` constant, as the domain enforces): the browser
+    /// stops there, and a text field says so in its hint.
+    max_chars: usize,
     #[prop(optional, into)] hint: Option<String>,
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional)] inputmode: Option<&'static str>,
     #[prop(optional)] required: bool,
 ) -> impl IntoView {
     let id = format!("field-{name}");
+    // Text a person writes (a name, an address) says how long it may be; a number, an email
+    // or a password is stopped at its limit without a word.
+    let hint = match (kind, inputmode, hint) {
+        ("text", None, Some(hint)) => Some(format!("{hint} {}", field_limits::hint(max_chars))),
+        ("text", None, None) => Some(field_limits::hint(max_chars)),
+        (_, _, hint) => hint,
+    };
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let has_hint = hint.is_some();
@@ -350,6 +360,7 @@ pub fn Field(
             <label for=id.clone() class="block text-sm font-medium text-slate-800">{label}</label>
             {hint.map(|hint| view! { <p id=hint_id.clone() class="mt-0.5 text-xs text-slate-500">{hint}</p> })}
             <input id=id name=name type=kind value=value required=required autocomplete=autocomplete inputmode=inputmode
+                maxlength=max_chars
                 aria-invalid=move || error.get().is_some().then_some("true")
                 aria-describedby=described_by
                 class="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500 aria-[invalid=true]:border-red-500"/>

@@ -17,7 +17,7 @@ impl Email {
         let invalid = || Error::Invalid("Enter an email address like name@example.com.".into());
         let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
         let plausible = !local.is_empty()
-            && email.len() <= 254
+            && email.len() <= field_limits::EMAIL
             && domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
@@ -40,7 +40,7 @@ pub const PASSWORD_RULES: &str =
     "At least 12 characters. Long phrases are good; your email address and very common passwords are not accepted.";
 
 const MIN_PASSWORD_CHARS: usize = 12;
-const MAX_PASSWORD_CHARS: usize = 128;
+const MAX_PASSWORD_CHARS: usize = field_limits::PASSWORD;
 /// The most used passwords of at least 12 characters; a real deployment may add a breach list.
 const COMMON_PASSWORDS: &[&str] = &[
     "123456789012",

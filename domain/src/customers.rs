@@ -11,7 +11,7 @@ use crate::text::{self, Lines};
 use crate::{Db, Error, FieldErrors, Permission, TenantScope, TenantTx};
 
 pub const PAGE_SIZE: i64 = 25;
-pub const MAX_NAME_CHARS: usize = 200;
+pub const MAX_NAME_CHARS: usize = field_limits::CUSTOMER_NAME;
 
 /// A customer as typed into the form.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

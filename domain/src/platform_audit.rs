@@ -40,7 +40,7 @@ impl PlatformAction {
 pub struct Reason(String);
 
 impl Reason {
-    pub const MAX_CHARS: usize = 500;
+    pub const MAX_CHARS: usize = field_limits::REASON;
 
     pub fn parse(input: &str) -> Result<Reason, Error> {
         crate::text::required(

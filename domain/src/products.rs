@@ -20,7 +20,7 @@ pub const MAX_IMPORT_ROWS: usize = 5_000;
 pub struct ProductName(String);
 
 impl ProductName {
-    pub const MAX_CHARS: usize = 200;
+    pub const MAX_CHARS: usize = field_limits::PRODUCT_NAME;
 
     pub fn parse(input: &str) -> Result<ProductName, String> {
         text::required(input, Lines::One, ProductName::MAX_CHARS, "Enter the product's name.")
@@ -42,8 +42,8 @@ impl Sku {
         if sku.is_empty() {
             return Err("Enter a SKU.".into());
         }
-        if sku.chars().count() > 64 {
-            return Err("Use at most 64 characters.".into());
+        if sku.chars().count() > field_limits::SKU {
+            return Err(format!("Use at most {} characters.", field_limits::SKU));
         }
         if !sku.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/')) {
             return Err("Use only letters, digits and - _ . / (no spaces).".into());

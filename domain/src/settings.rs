@@ -13,7 +13,7 @@ use crate::{Db, Error, FieldErrors, Permission, TenantScope, TenantTx};
 pub struct StoreName(String);
 
 impl StoreName {
-    pub const MAX_CHARS: usize = 100;
+    pub const MAX_CHARS: usize = field_limits::STORE_NAME;
 
     pub fn parse(input: &str) -> Result<StoreName, String> {
         text::required(input, Lines::One, StoreName::MAX_CHARS, "Enter the store's name.").map(StoreName)
@@ -181,8 +181,8 @@ pub fn check_slug(slug: &str) -> Result<(), String> {
     let valid_chars = slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if slug.is_empty() {
         Err("Enter an address for the store.".into())
-    } else if slug.len() > 63 {
-        Err("Use at most 63 characters.".into())
+    } else if slug.len() > field_limits::STORE_ADDRESS {
+        Err(format!("Use at most {} characters.", field_limits::STORE_ADDRESS))
     } else if !valid_chars {
         Err("Use only lower-case letters, digits and hyphens.".into())
     } else if slug.starts_with('-') || slug.ends_with('-') {

@@ -223,7 +223,7 @@ fn StoresBody(list: StoreListView, query: StoresQuery) -> impl IntoView {
                 class="mt-4 grid gap-3 rounded-lg border border-slate-200 bg-white p-4 sm:grid-cols-2 lg:grid-cols-5 lg:items-end">
                 <div class="lg:col-span-2">
                     <label for="q" class="block text-sm font-medium">"Name, slug or owner email"</label>
-                    <input id="q" name="q" type="search" value=query.q.clone() class=INPUT/>
+                    <input id="q" name="q" type="search" maxlength=field_limits::SEARCH value=query.q.clone() class=INPUT/>
                 </div>
                 <div>
                     <label for="state" class="block text-sm font-medium">"State"</label>
@@ -475,7 +475,7 @@ fn ReasonField(id: String, value: Option<String>) -> impl IntoView {
     view! {
         <div>
             <label for=id.clone() class="block text-sm font-medium">"Reason"</label>
-            <textarea id=id name="reason" required rows="2" maxlength="500"
+            <textarea id=id name="reason" required rows="2" maxlength=field_limits::REASON
                 class="mt-1 w-full rounded-md border border-slate-300 px-3 py-1.5">{value.unwrap_or_default()}</textarea>
         </div>
     }
@@ -511,7 +511,7 @@ fn ActionConfirm(
         ActionInput::Nothing => None,
         ActionInput::Days => Some(
             view! {
-                <Field label="Days to add" name="days" kind="number" inputmode="numeric" required=true
+                <Field label="Days to add" name="days" kind="number" inputmode="numeric" required=true max_chars=3
                     value=form.typed("days").unwrap_or_else(|| "14".into()) error=form.field("days")
                     hint=format!("From 1 to {MAX_TRIAL_EXTENSION_DAYS}, counted from the trial's current end.")/>
             }

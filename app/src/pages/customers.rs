@@ -49,7 +49,7 @@ fn CustomersView(list: CustomerList, query: CustomersQuery) -> impl IntoView {
                 class="mt-4 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4">
                 <div class="min-w-48 flex-1">
                     <label for="q" class="block text-sm font-medium">"Name or email"</label>
-                    <input id="q" name="q" type="search" value=query.q.clone() class="mt-1 w-full rounded-md border border-slate-300 px-3 py-1.5"/>
+                    <input id="q" name="q" type="search" maxlength=field_limits::SEARCH value=query.q.clone() class="mt-1 w-full rounded-md border border-slate-300 px-3 py-1.5"/>
                 </div>
                 <SortSelect sorts=&SORTS current=query.sort.clone() default="name"/>
                 <button type="submit" class=BUTTON>"Search"</button>
@@ -149,8 +149,8 @@ fn CustomerForm(
                     <ActionForm action=save attr:class="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm" attr:novalidate=true>
                         <FormAlert failure/>
                         {customer_id.map(|id| view! { <input type="hidden" name="id" value=id.to_string()/> })}
-                        <Field label="Name" name="name" required=true error=field_error("name") value=name autocomplete="off"/>
-                        <Field label="Email" name="email" kind="email" required=true error=field_error("email") value=email autocomplete="off"
+                        <Field label="Name" name="name" max_chars=field_limits::CUSTOMER_NAME required=true error=field_error("name") value=name autocomplete="off"/>
+                        <Field label="Email" name="email" kind="email" max_chars=field_limits::EMAIL required=true error=field_error("email") value=email autocomplete="off"
                             hint="Each customer of your store has their own email address."/>
                         <SubmitButton label=if customer_id.is_some() { "Save changes" } else { "Create customer" } pending=save.pending()/>
                     </ActionForm>

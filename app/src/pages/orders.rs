@@ -292,7 +292,7 @@ fn NewOrderForm(
                     <form method="get" action="/orders/new" role="search" aria-label="Find a customer" class="mt-6 flex flex-wrap items-end gap-2">
                         <div class="flex-1">
                             <label for="customer_q" class="block text-sm font-medium">"Find a customer"</label>
-                            <input id="customer_q" name="customer_q" type="search" value=search.clone() class="mt-1 w-full rounded-md border border-slate-300 px-3 py-1.5"/>
+                            <input id="customer_q" name="customer_q" type="search" maxlength=field_limits::SEARCH value=search.clone() class="mt-1 w-full rounded-md border border-slate-300 px-3 py-1.5"/>
                         </div>
                         <button type="submit" class=SECONDARY>"Find"</button>
                     </form>

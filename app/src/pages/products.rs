@@ -65,7 +65,7 @@ fn ProductsView(list: ProductList, query: ProductsQuery) -> impl IntoView {
                 class="mt-4 flex flex-wrap items-end gap-3 rounded-lg border border-slate-200 bg-white p-4">
                 <div class="min-w-48 flex-1">
                     <label for="q" class="block text-sm font-medium">"Name or SKU"</label>
-                    <input id="q" name="q" type="search" value=query.q.clone() class="mt-1 w-full rounded-md border border-slate-300 px-3 py-1.5"/>
+                    <input id="q" name="q" type="search" maxlength=field_limits::SEARCH value=query.q.clone() class="mt-1 w-full rounded-md border border-slate-300 px-3 py-1.5"/>
                 </div>
                 <SortSelect sorts=&SORTS current=query.sort.clone() default="name"/>
                 <label class="flex items-center gap-2 py-1.5 text-sm">
@@ -174,10 +174,10 @@ fn ProductForm(
                     <ActionForm action=save attr:class="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm" attr:novalidate=true>
                         <FormAlert failure/>
                         {product_id.map(|id| view! { <input type="hidden" name="id" value=id.to_string()/> })}
-                        <Field label="Name" name="name" required=true error=field_error("name") value=name/>
-                        <Field label="SKU" name="sku" required=true error=field_error("sku") autocomplete="off"
+                        <Field label="Name" name="name" max_chars=field_limits::PRODUCT_NAME required=true error=field_error("name") value=name/>
+                        <Field label="SKU" name="sku" max_chars=field_limits::SKU required=true error=field_error("sku") autocomplete="off"
                             hint="Letters, digits and - _ . / — unique in your store." value=sku/>
-                        <Field label=price_label(&page.currency) name="price" required=true error=field_error("price")
+                        <Field label=price_label(&page.currency) name="price" max_chars=field_limits::PRICE required=true error=field_error("price")
                             inputmode="decimal" hint=hint value=price/>
                         <SubmitButton label=if product_id.is_some() { "Save changes" } else { "Create product" } pending=save.pending()/>
                     </ActionForm>

@@ -48,8 +48,8 @@ fn SettingsForm(
                 view! {
                     <ActionForm action=save attr:class="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm" attr:novalidate=true>
                         <FormAlert failure/>
-                        <Field label="Store name" name="name" required=true error=field_error("name") value=name/>
-                        <Field label="Address" name="slug" required=true error=field_error("slug") value=slug autocomplete="off"
+                        <Field label="Store name" name="name" max_chars=field_limits::STORE_NAME required=true error=field_error("name") value=name/>
+                        <Field label="Address" name="slug" max_chars=field_limits::STORE_ADDRESS required=true error=field_error("slug") value=slug autocomplete="off"
                             hint="Lower-case letters, digits and hyphens; unique among all stores."/>
                         <div>
                             <label for="field-currency" class="block text-sm font-medium">"Currency"</label>
@@ -104,7 +104,7 @@ fn OwnerZone(delete: ServerAction<DeleteStore>, store_name: String) -> impl Into
             <p class="mt-1 text-sm text-slate-600">"Every product, customer, order and audit entry of the store is removed for good. The people in its team keep their accounts and their other stores. Export first if you may need the data."</p>
             <ActionForm action=delete attr:class="mt-3 space-y-3" attr:novalidate=true>
                 <FormAlert failure/>
-                <Field label="Type the store's name to confirm" name="confirmation" required=true error=error
+                <Field label="Type the store's name to confirm" name="confirmation" max_chars=field_limits::STORE_NAME required=true error=error
                     value=typed.unwrap_or_default() autocomplete="off" hint="Exactly as it is written above the page."/>
                 <p class="text-xs text-slate-500">{format!("The name is: {store_name}")}</p>
                 <button type="submit" class="rounded-md bg-red-600 px-4 py-2 text-sm font-medium text-white hover:bg-red-700 focus:outline-none focus:ring-2 focus:ring-red-500 focus:ring-offset-2">
@@ -154,7 +154,7 @@ fn AuditView(list: AuditList, query: AuditQuery) -> impl IntoView {
                 </div>
                 <div class="min-w-48 flex-1">
                     <label for="actor" class="block text-sm font-medium">"Who (email)"</label>
-                    <input id="actor" name="actor" type="search" value=query.actor.clone() class="mt-1 w-full rounded-md border border-slate-300 px-3 py-1.5"/>
+                    <input id="actor" name="actor" type="search" maxlength=field_limits::SEARCH value=query.actor.clone() class="mt-1 w-full rounded-md border border-slate-300 px-3 py-1.5"/>
                 </div>
                 <button type="submit" class=BUTTON>"Filter"</button>
             </form>

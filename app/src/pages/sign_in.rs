@@ -96,12 +96,12 @@ fn SignInForm(challenge: Option<String>) -> impl IntoView {
             {hidden}
             <div>
                 <label for="email" class="block text-sm font-medium">"Email"</label>
-                <input id="email" name="email" type="email" autocomplete="username" required value=email
+                <input id="email" name="email" type="email" maxlength=field_limits::EMAIL autocomplete="username" required value=email
                     class="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500"/>
             </div>
             <div>
                 <label for="password" class="block text-sm font-medium">"Password"</label>
-                <input id="password" name="password" type="password" autocomplete="current-password" required
+                <input id="password" name="password" type="password" maxlength=field_limits::PASSWORD autocomplete="current-password" required
                     class="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500"/>
             </div>
             <button type="submit" class="w-full rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700 focus:outline-none focus:ring-2 focus:ring-indigo-500 focus:ring-offset-2">

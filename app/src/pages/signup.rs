@@ -89,10 +89,10 @@ fn SignupForm(
             })}
             <ActionForm action=sign_up attr:class="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm" attr:novalidate=true>
                 <FormAlert failure/>
-                <Field label="Email" name="email" kind="email" required=true autocomplete="email" error=field_error("email") value=email/>
-                <Field label="Password" name="password" kind="password" required=true autocomplete="new-password"
+                <Field label="Email" name="email" kind="email" max_chars=field_limits::EMAIL required=true autocomplete="email" error=field_error("email") value=email/>
+                <Field label="Password" name="password" kind="password" max_chars=field_limits::PASSWORD required=true autocomplete="new-password"
                     error=field_error("password") value="" hint=info.password_rules.clone()/>
-                <Field label="Store name" name="store_name" required=true autocomplete="organization" error=field_error("store_name") value=store_name/>
+                <Field label="Store name" name="store_name" max_chars=field_limits::STORE_NAME required=true autocomplete="organization" error=field_error("store_name") value=store_name/>
                 <fieldset aria-describedby=move || plan_error.get().map(|_| "field-plan-error")>
                     <legend class="text-sm font-medium">"Plan"</legend>
                     <div class="mt-2 grid gap-2 sm:grid-cols-3">

@@ -171,7 +171,7 @@ fn InviteForm(invite: ServerAction<InviteMember>, is_owner: bool) -> impl IntoVi
             <h2 id="invite-heading" class="text-lg font-medium">"Invite someone"</h2>
             <ActionForm action=invite attr:class="mt-2 space-y-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm" attr:novalidate=true>
                 <FormAlert failure/>
-                <Field label="Email" name="email" kind="email" required=true error=field_error("email") value=email autocomplete="off"/>
+                <Field label="Email" name="email" kind="email" max_chars=field_limits::EMAIL required=true error=field_error("email") value=email autocomplete="off"/>
                 <div>
                     <label for="field-role" class="block text-sm font-medium">"Role"</label>
                     <select id="field-role" name="role" class="mt-1 block w-full rounded-md border border-slate-300 px-2 py-2">
@@ -238,7 +238,7 @@ fn AcceptForm(invitation: InvitationPage, token: String) -> impl IntoView {
                     <div>
                         <label for="password" class="block text-sm font-medium">{label}</label>
                         {hint.map(|hint| view! { <p id="password-rules" class="mt-0.5 text-xs text-slate-600" data-testid="password-rules">{hint}</p> })}
-                        <input id="password" name="password" type="password" required=true autocomplete=autocomplete
+                        <input id="password" name="password" type="password" maxlength=field_limits::PASSWORD required=true autocomplete=autocomplete
                             minlength=if invitation.has_account { "1" } else { "12" }
                             aria-describedby=if invitation.has_account { if has_error { "join-error" } else { "" } } else if has_error { "password-rules join-error" } else { "password-rules" }
                             aria-invalid=has_error.then_some("true")

@@ -293,3 +293,66 @@ async fn signup_tells_of_an_existing_account_only_for_an_otherwise_complete_form
     assert_eq!(limited.status(), 429);
     assert!(limited.headers().contains_key("retry-after"));
 }
+
+/// The `<input>` and `<textarea>` tags of a page that take typed text, each as written.
+fn text_fields(html: &str) -> Vec<&str> {
+    let typed = ["text", "email", "password", "search", "tel", "url"];
+    ["<input", "<textarea"]
+        .iter()
+        .flat_map(|open| {
+            html.match_indices(open).map(|(at, _)| &html[at..at + html[at..].find('>').unwrap_or(0)])
+        })
+        .filter(|tag| {
+            let kind = tag.split("type=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or("text");
+            (tag.starts_with("<textarea") || typed.contains(&kind)) && !tag.contains("readonly")
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_field_people_type_into_states_its_limit() {
+    let app = TestApp::spawn().await;
+    let (store, owner) = app.signed_in_store("Corner Shop").await;
+    app.db.add_orders(store.tenant, 1, &["paid"]).await;
+    let link = crate::team::invite(&owner, &domain::testing::unique_email("newcomer"), "member").await;
+    let (_, staff_email) = app.db.staff(domain::staff::StaffRole::Admin).await;
+    let staff = app.visitor();
+    staff.sign_in(&staff_email, domain::testing::TEST_PASSWORD).await;
+    let anyone = app.visitor();
+    let store_page = format!("/admin/stores/{}", store.tenant);
+    let pages = [
+        (&owner, "/products/new"),
+        (&owner, "/products"),
+        (&owner, "/customers/new"),
+        (&owner, "/customers"),
+        (&owner, "/orders/new"),
+        (&owner, "/settings"),
+        (&owner, "/audit"),
+        (&owner, "/team"),
+        (&anyone, "/signup"),
+        (&anyone, "/auth/login"),
+        (&anyone, link.as_str()),
+        (&staff, "/admin/stores"),
+        (&staff, store_page.as_str()),
+    ];
+    let mut fields = 0;
+    for (visitor, page) in pages {
+        let html = visitor.get(page).await.text().await.unwrap();
+        let found = text_fields(&html);
+        // The check can fail: each of these pages has something to type into.
+        assert!(!found.is_empty(), "{page} has no field: {html}");
+        fields += found.len();
+        let unlimited: Vec<&&str> = found.iter().filter(|tag| !tag.contains("maxlength=")).collect();
+        assert!(unlimited.is_empty(), "{page}: fields without a stated limit: {unlimited:?}");
+    }
+    assert!(fields > 20, "{fields} fields");
+
+    // The form says what the domain enforces, in the tag and in words.
+    let product = owner.get("/products/new").await.text().await.unwrap();
+    let limit = domain::products::ProductName::MAX_CHARS;
+    assert!(product.contains(&format!("maxlength=\"{limit}\"")), "{product}");
+    assert!(product.contains(&format!("Up to {limit} characters.")));
+    let name = "x".repeat(limit + 1);
+    let refused = owner.call::<SaveProduct>(&[("name", &name), ("sku", "LONG-1"), ("price", "1")]).await;
+    assert_eq!(refused.status(), 422, "the limit is enforced, not only stated");
+}

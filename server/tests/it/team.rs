@@ -6,7 +6,7 @@ use domain::testing::TEST_PASSWORD;
 use domain::Role;
 
 /// Invites `email` as `role` through the no-JavaScript form; returns the link's path.
-async fn invite(visitor: &Visitor, email: &str, role: &str) -> String {
+pub(crate) async fn invite(visitor: &Visitor, email: &str, role: &str) -> String {
     let response = visitor.submit_form("invite_member", "/team", &[("email", email), ("role", role)]).await;
     assert_eq!(response.headers()["location"], "/team?invited=1");
     let html = visitor.follow(response).await;
