@@ -19,6 +19,8 @@ use crate::{password, Error};
 /// The workload's presets: stores × orders per store, and the catalogue of each store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Preset {
+    /// Twenty small stores: the benchmark's smoke run in CI.
+    Xs,
     S,
     M,
     L,
@@ -27,6 +29,7 @@ pub enum Preset {
 impl Preset {
     pub fn parse(s: &str) -> Option<Preset> {
         match s {
+            "xs" => Some(Preset::Xs),
             "s" => Some(Preset::S),
             "m" => Some(Preset::M),
             "l" => Some(Preset::L),
@@ -36,6 +39,7 @@ impl Preset {
 
     pub fn shape(self) -> Shape {
         match self {
+            Preset::Xs => Shape { stores: 20, products: 5, customers: 5, orders: 20 },
             Preset::S => Shape { stores: 1_000, products: 50, customers: 200, orders: 1_000 },
             Preset::M => Shape { stores: 100_000, products: 20, customers: 20, orders: 50 },
             Preset::L => Shape { stores: 1_000_000, products: 5, customers: 5, orders: 5 },

@@ -47,8 +47,9 @@ enum StaffCommand {
 
 #[derive(Debug, clap::Args)]
 struct SeedArgs {
-    /// Workload preset: s (1,000 stores × 1,000 orders), m (100,000 × 50), l (1,000,000 × 5).
-    #[arg(long, value_parser = ["s", "m", "l"])]
+    /// Workload preset: s (1,000 stores × 1,000 orders), m (100,000 × 50), l (1,000,000 × 5),
+    /// or xs (20 × 20, for a smoke run).
+    #[arg(long, value_parser = ["xs", "s", "m", "l"])]
     preset: Option<String>,
     /// PRNG seed: the same seed gives data of the same shape.
     #[arg(long, default_value_t = 1)]

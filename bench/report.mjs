@@ -1,0 +1,31 @@
+// The figures of one scripts/bench run: one line each, the ratios WORKLOAD.md asks for (measured
+// in this same run), and the JSON summary. Exits 1 on any request error; never on a timing.
+import { readFileSync } from 'node:fs';
+
+const [path, preset, profile] = process.argv.slice(2);
+const rows = readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+const by = Object.fromEntries(rows.map((row) => [row.kind, row]));
+const fixed = (n, digits = 1) => (typeof n === 'number' ? n.toFixed(digits) : '-');
+
+for (const kind of ['sign_in', 'dashboard', 'orders', 'create_order']) {
+  const r = by[kind];
+  if (!r) continue;
+  console.log(`${kind.padEnd(14)} ${fixed(r.rps).padStart(8)} req/s  p50 ${fixed(r.p50_ms, 2)} ms  p99 ${fixed(r.p99_ms, 2)} ms  errors ${r.errors}  (${r.requests} requests)`);
+}
+const ratios = {};
+for (const kind of ['dashboard', 'orders']) {
+  const baseline = by[`pgbench_baseline_${kind}`];
+  if (!baseline) continue;
+  console.log(`${`pgbench baseline/${kind}.sql`.padEnd(32)} ${fixed(baseline.tps).padStart(8)} tps`);
+  if (by[kind]) {
+    ratios[`${kind}_over_baseline`] = Number((by[kind].rps / baseline.tps).toFixed(2));
+    console.log(`${`${kind} ÷ baseline`.padEnd(32)} ${fixed(ratios[`${kind}_over_baseline`], 2).padStart(8)}`);
+  }
+}
+const rss = by.rss ?? {};
+console.log(`server RSS (${rss.allocator}): idle ${rss.idle_mb} MB, peak after the sign-ins ${rss.after_sign_in_peak_mb} MB, peak over the run ${rss.peak_mb} MB`);
+
+const errors = rows.reduce((sum, row) => sum + (row.errors ?? 0), 0);
+console.log(`errors: ${errors}`);
+console.log(JSON.stringify({ preset, profile, figures: by, ratios, errors }));
+process.exit(errors === 0 ? 0 : 1);

@@ -1,0 +1,14 @@
+-- `orders`: GET page 1..20 of a signed-in owner's orders.
+local common = dofile(os.getenv("BENCH_LUA_DIR") .. "/common.lua")
+common.install("orders", 200)
+
+function init(args)
+  sessions = common.load_sessions()
+  math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+end
+
+function request()
+  local s = common.pick(sessions)
+  local page = math.random(20)
+  return wrk.format("GET", "/orders?page=" .. page, { ["Cookie"] = "storefront_session=" .. s.cookie })
+end
