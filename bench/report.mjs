@@ -1,5 +1,7 @@
 // The figures of one scripts/bench run: one line each, the ratios WORKLOAD.md asks for (measured
-// in this same run), and the JSON summary. Exits 1 on any request error; never on a timing.
+// in this same run), and the JSON summary. Exits 1 on any request error, or when the server's peak
+// RSS passes its budget (a memory bound, which does not depend on the machine's speed); never on
+// a timing.
 import { readFileSync } from 'node:fs';
 
 const [path, preset, profile] = process.argv.slice(2);
@@ -22,10 +24,13 @@ for (const kind of ['dashboard', 'orders']) {
     console.log(`${`${kind} ÷ baseline`.padEnd(32)} ${fixed(ratios[`${kind}_over_baseline`], 2).padStart(8)}`);
   }
 }
+// The issue that set it: 1,000 sign-ins at 32 connections once took the server to 480 MB.
+const RSS_BUDGET_MB = 150;
 const rss = by.rss ?? {};
-console.log(`server RSS (${rss.allocator}): idle ${rss.idle_mb} MB, peak after the sign-ins ${rss.after_sign_in_peak_mb} MB, peak over the run ${rss.peak_mb} MB`);
+const overBudget = !(rss.peak_mb <= RSS_BUDGET_MB);
+console.log(`server RSS (${rss.allocator}): idle ${rss.idle_mb} MB, peak after the sign-ins ${rss.after_sign_in_peak_mb} MB, peak over the run ${rss.peak_mb} MB (budget ${RSS_BUDGET_MB} MB${overBudget ? ': OVER' : ''})`);
 
 const errors = rows.reduce((sum, row) => sum + (row.errors ?? 0), 0);
 console.log(`errors: ${errors}`);
-console.log(JSON.stringify({ preset, profile, figures: by, ratios, errors }));
-process.exit(errors === 0 ? 0 : 1);
+console.log(JSON.stringify({ preset, profile, figures: by, ratios, errors, rss_budget_mb: RSS_BUDGET_MB, over_budget: overBudget }));
+process.exit(errors === 0 && !overBudget ? 0 : 1);

@@ -27,7 +27,14 @@ end
 -- wrk runs each thread in its own Lua state: counters live per thread and are summed in done().
 local threads = {}
 
+-- Installs wrk's hooks. Each thread loads the sessions into the global `sessions` and seeds its
+-- own random numbers (threads started in the same second would otherwise pick alike).
 function common.install(kind, expected)
+  function init(args)
+    sessions = common.load_sessions()
+    math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+  end
+
   function setup(thread)
     thread:set("unexpected", 0)
     table.insert(threads, thread)

@@ -3,12 +3,8 @@
 local common = dofile(os.getenv("BENCH_LUA_DIR") .. "/common.lua")
 common.install("create_order", 200)
 
-function init(args)
-  sessions = common.load_sessions()
-  origin = os.getenv("BENCH_ORIGIN")
-  path = os.getenv("BENCH_CREATE_ORDER_PATH")
-  math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
-end
+local origin = os.getenv("BENCH_ORIGIN")
+local path = os.getenv("BENCH_CREATE_ORDER_PATH")
 
 function request()
   local s = common.pick(sessions)

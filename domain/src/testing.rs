@@ -36,6 +36,19 @@ struct Server {
 static SERVER: OnceCell<Server> = OnceCell::const_new();
 
 impl TestDb {
+    /// `SELECT count(*) FROM {rows}` as the schema's owner (past row-level security), with `$1`
+    /// bound to `key`: `db.count("orders WHERE tenant_id = $1", tenant)`.
+    pub async fn count<K>(&self, rows: &str, key: K) -> i64
+    where
+        K: for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send,
+    {
+        sqlx::query_scalar(&format!("SELECT count(*) FROM {rows}"))
+            .bind(key)
+            .fetch_one(&self.owner)
+            .await
+            .unwrap_or_else(|error| panic!("counting {rows}: {error}"))
+    }
+
     pub async fn new() -> TestDb {
         let server = SERVER.get_or_init(start_server).await;
         let owner_options = match &server.template {

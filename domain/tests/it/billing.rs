@@ -151,11 +151,7 @@ async fn a_redelivered_event_changes_nothing() {
         Outcome::Duplicate
     );
     assert_eq!(access(&t, &store).await, Access::Full);
-    let recorded: i64 = sqlx::query_scalar("SELECT count(*) FROM stripe_events WHERE id = $1")
-        .bind(&failed.id)
-        .fetch_one(&t.owner)
-        .await
-        .unwrap();
+    let recorded: i64 = t.count("stripe_events WHERE id = $1", &failed.id).await;
     assert_eq!(recorded, 1);
 }
 
@@ -246,12 +242,7 @@ async fn the_plan_limits_products_on_sale_with_a_clear_message() {
     // An import that would pass the limit imports nothing.
     let csv = "sku,name,price\nNEW-1,New one,1.00\n";
     assert!(matches!(products::import_csv(&t.db, &scope, csv).await, Err(Error::LimitReached(_))));
-    let count: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM products WHERE tenant_id = $1 AND sku = 'NEW-1'")
-            .bind(store.tenant)
-            .fetch_one(&t.owner)
-            .await
-            .unwrap();
+    let count: i64 = t.count("products WHERE tenant_id = $1 AND sku = 'NEW-1'", store.tenant).await;
     assert_eq!(count, 0);
 }
 

@@ -106,15 +106,7 @@ async fn an_order_of_archived_or_foreign_things_writes_nothing() {
     let empty = orders::create(&t.db, &scope, ada, &[]).await.unwrap_err();
     assert_eq!(field_of(empty), "lines");
 
-    let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders WHERE tenant_id = $1")
-        .bind(store.tenant)
-        .fetch_one(&t.owner)
-        .await
-        .unwrap();
-    let items: i64 = sqlx::query_scalar("SELECT count(*) FROM order_items WHERE tenant_id = $1")
-        .bind(store.tenant)
-        .fetch_one(&t.owner)
-        .await
-        .unwrap();
+    let orders: i64 = t.count("orders WHERE tenant_id = $1", store.tenant).await;
+    let items: i64 = t.count("order_items WHERE tenant_id = $1", store.tenant).await;
     assert_eq!((orders, items), (0, 0), "a refused order leaves nothing behind");
 }

@@ -91,11 +91,7 @@ async fn a_deleted_store_takes_its_data_and_leaves_people_their_accounts_and_oth
             .unwrap();
         assert_eq!(left, 0, "{table} kept rows of the deleted store");
     }
-    let orders_left: i64 = sqlx::query_scalar("SELECT count(*) FROM orders WHERE tenant_id = $1")
-        .bind(bravo.tenant)
-        .fetch_one(&t.owner)
-        .await
-        .unwrap();
+    let orders_left: i64 = t.count("orders WHERE tenant_id = $1", bravo.tenant).await;
     assert_eq!(orders_left, 2, "the other store's orders stay");
     let stores = domain::accounts::memberships(&t.db, alpha.owner).await.unwrap();
     assert_eq!(stores.iter().map(|s| s.store_name.as_str()).collect::<Vec<_>>(), ["Bravo"]);

@@ -47,10 +47,6 @@ async fn buckets_refill_with_time_and_idle_ones_are_forgotten() {
         .await
         .unwrap();
     assert!(forget_idle(&t.db).await.unwrap() >= 1);
-    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM rate_limit_buckets WHERE key = $1")
-        .bind(&key)
-        .fetch_one(&t.owner)
-        .await
-        .unwrap();
+    let left: i64 = t.count("rate_limit_buckets WHERE key = $1", &key).await;
     assert_eq!(left, 0);
 }

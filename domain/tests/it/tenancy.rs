@@ -126,11 +126,7 @@ async fn a_scope_cannot_write_another_stores_rows() {
     .await
     .unwrap();
     assert_eq!((price, customers), (1200, 1), "store B changed");
-    let items: i64 = sqlx::query_scalar("SELECT count(*) FROM order_items WHERE tenant_id = $1")
-        .bind(b.tenant)
-        .fetch_one(&t.owner)
-        .await
-        .unwrap();
+    let items: i64 = t.count("order_items WHERE tenant_id = $1", b.tenant).await;
     assert_eq!(items, 1);
 }
 

@@ -3,46 +3,51 @@
 
 use crate::common::{TestApp, Visitor};
 use crate::roles::{member, ROLES};
+use app::admin::{
+    ActOnStore, EndSupportSession, GetPlatformOverview, GetStore, GetSupportNotice, ListStores,
+    StartSupportSession,
+};
+use app::billing::GetBilling;
+use app::customers::{GetCustomer, SaveCustomer};
+use app::figures::GetStoreOverview;
+use app::orders::{GetNewOrderChoices, GetOrder};
+use app::products::{GetProduct, ListProducts, SaveProduct};
+use app::settings::GetSettings;
+use app::team::{GetTeam, InviteMember};
 use domain::staff::StaffRole;
 use domain::testing::{TestStore, TEST_PASSWORD};
-
-async fn staff(app: &TestApp, role: StaffRole) -> Visitor {
-    let (_, email) = app.db.staff(role).await;
-    let visitor = app.visitor();
-    assert_eq!(visitor.sign_in(&email, TEST_PASSWORD).await.headers()["location"], "/admin");
-    visitor
-}
+use leptos::server_fn::ServerFn;
 
 /// Calls every admin server function with arguments that would work for an admin; gives each
 /// answer's status and body.
 async fn admin_calls(visitor: &Visitor, store: &TestStore) -> Vec<(&'static str, u16, String)> {
     let id = store.tenant.to_string();
     let form_calls: [(&str, Vec<(&str, &str)>); 6] = [
-        ("admin_overview", vec![]),
-        ("admin_get_store", vec![("id", &id)]),
+        (GetPlatformOverview::PATH, vec![]),
+        (GetStore::PATH, vec![("id", &id)]),
         (
-            "admin_act_on_store",
+            ActOnStore::PATH,
             vec![("id", &id), ("action", "suspend"), ("reason", "Testing"), ("confirm", "yes")],
         ),
-        ("admin_start_support_session", vec![("id", &id), ("reason", "Testing")]),
-        ("admin_end_support_session", vec![]),
-        ("support_notice", vec![]),
+        (StartSupportSession::PATH, vec![("id", &id), ("reason", "Testing")]),
+        (EndSupportSession::PATH, vec![]),
+        (GetSupportNotice::PATH, vec![]),
     ];
     let mut answers = Vec::new();
     for (endpoint, form) in form_calls {
-        let response = visitor.server_fn(endpoint, &form).await;
+        let response = visitor.call_path(endpoint, &form).await;
         answers.push((endpoint, response.status().as_u16(), response.text().await.unwrap()));
     }
     let query = serde_json::json!({ "query": { "q": "", "state": "", "plan": "", "sort": "", "after": "", "before": "" } });
-    let response = visitor.server_fn_json("admin_list_stores", &query).await;
-    answers.push(("admin_list_stores", response.status().as_u16(), response.text().await.unwrap()));
+    let response = visitor.call_json::<ListStores>(&query).await;
+    answers.push((ListStores::PATH, response.status().as_u16(), response.text().await.unwrap()));
     answers
 }
 
 /// Calls `admin_act_on_store`: whether it succeeded, and its answer.
 async fn act(visitor: &Visitor, form: Vec<(&'static str, String)>) -> (bool, String) {
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let response = visitor.server_fn("admin_act_on_store", &form).await;
+    let response = visitor.call::<ActOnStore>(&form).await;
     (response.status().is_success(), response.text().await.unwrap())
 }
 
@@ -65,7 +70,7 @@ pub(crate) async fn no_store_role_reaches_any_admin_page_or_function() {
     }
     for (who, visitor) in &visitors {
         for (endpoint, status, body) in admin_calls(visitor, &store).await {
-            if endpoint == "support_notice" {
+            if endpoint == GetSupportNotice::PATH {
                 // Every page asks; for anyone but staff in a support session it says nothing.
                 assert_eq!((status, body.as_str()), (200, "null"), "{who}: {endpoint}");
                 continue;
@@ -91,7 +96,7 @@ async fn staff_sign_in_to_the_panel_and_reach_no_store_function_without_a_suppor
     let app = TestApp::spawn().await;
     let store = app.db.store("Corner Shop").await;
     app.db.add_orders(store.tenant, 2, &["paid"]).await;
-    let visitor = staff(&app, StaffRole::Admin).await;
+    let visitor = app.signed_in_staff(StaffRole::Admin).await;
     let overview = visitor.get("/admin").await.text().await.unwrap();
     assert!(overview.contains("Platform overview"), "{overview}");
     let detail = visitor.get(&format!("/admin/stores/{}", store.tenant)).await.text().await.unwrap();
@@ -99,14 +104,13 @@ async fn staff_sign_in_to_the_panel_and_reach_no_store_function_without_a_suppor
     assert!(!detail.contains("Ada Okafor"), "a customer's name on the store's admin page");
 
     for (endpoint, form) in tenant_calls() {
-        let response = visitor.server_fn(endpoint, &form).await;
+        let response = visitor.call_path(endpoint, &form).await;
         let status = response.status();
         let body = response.text().await.unwrap();
         assert!(status.as_u16() >= 400 && body.contains("SignedOut"), "{endpoint}: {status} {body}");
     }
     let products = visitor
-        .server_fn_json(
-            "list_products",
+        .call_json::<ListProducts>(
             &serde_json::json!({ "query": { "q": "", "sort": "", "archived": false, "page": 1 } }),
         )
         .await;
@@ -118,16 +122,16 @@ async fn staff_sign_in_to_the_panel_and_reach_no_store_function_without_a_suppor
 /// Store server functions taking form arguments, with arguments a member's call would carry.
 fn tenant_calls() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
     vec![
-        ("store_overview", vec![("period", "Last30Days")]),
-        ("get_product", vec![]),
-        ("save_product", vec![("name", "Tote"), ("sku", "T-1"), ("price", "5")]),
-        ("get_customer", vec![]),
-        ("save_customer", vec![("name", "Ada"), ("email", "ada@example.test")]),
-        ("new_order_choices", vec![]),
-        ("get_team", vec![]),
-        ("invite_member", vec![("email", "new@example.test"), ("role", "member")]),
-        ("get_settings", vec![]),
-        ("get_billing", vec![]),
+        (GetStoreOverview::PATH, vec![("period", "Last30Days")]),
+        (GetProduct::PATH, vec![]),
+        (SaveProduct::PATH, vec![("name", "Tote"), ("sku", "T-1"), ("price", "5")]),
+        (GetCustomer::PATH, vec![]),
+        (SaveCustomer::PATH, vec![("name", "Ada"), ("email", "ada@example.test")]),
+        (GetNewOrderChoices::PATH, vec![]),
+        (GetTeam::PATH, vec![]),
+        (InviteMember::PATH, vec![("email", "new@example.test"), ("role", "member")]),
+        (GetSettings::PATH, vec![]),
+        (GetBilling::PATH, vec![]),
     ]
 }
 
@@ -145,13 +149,13 @@ async fn support_staff_look_and_admins_act_with_a_reason_and_a_confirmation() {
         ]
     };
 
-    let support = staff(&app, StaffRole::Support).await;
+    let support = app.signed_in_staff(StaffRole::Support).await;
     let (ok, body) = act(&support, suspend("Chargebacks", "yes")).await;
     assert!(!ok && body.contains("Forbidden"), "{body}");
     let page = support.get(&format!("/admin/stores/{id}")).await.text().await.unwrap();
     assert!(!page.contains("Suspend the store"), "support staff were offered the action");
 
-    let admin = staff(&app, StaffRole::Admin).await;
+    let admin = app.signed_in_staff(StaffRole::Admin).await;
     let (ok, body) = act(&admin, suspend("Chargebacks", "")).await;
     assert!(!ok && body.contains("Tick the box to confirm."), "{body}");
     let (ok, body) = act(&admin, suspend("  ", "yes")).await;
@@ -170,7 +174,7 @@ async fn support_staff_look_and_admins_act_with_a_reason_and_a_confirmation() {
     // The store's owner is told who closed it, and that billing will not reopen it.
     let owner = app.visitor();
     owner.sign_in(&store.owner_email, TEST_PASSWORD).await;
-    let refused = owner.server_fn("get_team", &[]).await.text().await.unwrap();
+    let refused = owner.call::<GetTeam>(&[]).await.text().await.unwrap();
     assert!(refused.contains("SuspendedByPlatform"), "{refused}");
     let billing = owner.get("/billing").await.text().await.unwrap();
     assert!(billing.contains("suspended the store") && billing.contains("Contact support"), "{billing}");
@@ -181,8 +185,8 @@ async fn support_staff_look_and_admins_act_with_a_reason_and_a_confirmation() {
 async fn a_revoked_members_session_ends_at_once() {
     let app = TestApp::spawn().await;
     let (store, owner) = app.signed_in_store("Corner Shop").await;
-    assert!(owner.server_fn("get_team", &[]).await.status().is_success());
-    let admin = staff(&app, StaffRole::Admin).await;
+    assert!(owner.call::<GetTeam>(&[]).await.status().is_success());
+    let admin = app.signed_in_staff(StaffRole::Admin).await;
     let account = store.owner.to_string();
     let form = vec![
         ("id", store.tenant.to_string()),
@@ -194,11 +198,11 @@ async fn a_revoked_members_session_ends_at_once() {
     let (ok, body) = act(&admin, form).await;
     assert!(ok, "{body}");
 
-    let after = owner.server_fn("get_team", &[]).await.text().await.unwrap();
+    let after = owner.call::<GetTeam>(&[]).await.text().await.unwrap();
     assert!(after.contains("SignedOut"), "{after}");
     let again = app.visitor();
     assert_eq!(again.sign_in(&store.owner_email, TEST_PASSWORD).await.headers()["location"], "/");
-    assert!(again.server_fn("get_team", &[]).await.status().is_success(), "a new sign-in works");
+    assert!(again.call::<GetTeam>(&[]).await.status().is_success(), "a new sign-in works");
 }
 
 #[tokio::test]
@@ -206,17 +210,13 @@ async fn a_support_session_shows_the_store_read_only_with_a_banner_until_it_ends
     let app = TestApp::spawn().await;
     let store = app.db.store("Corner Shop").await;
     app.db.add_orders(store.tenant, 1, &["paid"]).await;
-    let visitor = staff(&app, StaffRole::Support).await;
+    let visitor = app.signed_in_staff(StaffRole::Support).await;
 
-    let missing = visitor
-        .server_fn("admin_start_support_session", &[("id", &store.tenant.to_string()), ("reason", " ")])
-        .await;
+    let missing =
+        visitor.call::<StartSupportSession>(&[("id", &store.tenant.to_string()), ("reason", " ")]).await;
     assert!(missing.text().await.unwrap().contains("Give a reason"));
     let started = visitor
-        .server_fn(
-            "admin_start_support_session",
-            &[("id", &store.tenant.to_string()), ("reason", "Order #1 question")],
-        )
+        .call::<StartSupportSession>(&[("id", &store.tenant.to_string()), ("reason", "Order #1 question")])
         .await;
     assert!(started.status().is_success() || started.status().is_redirection(), "{}", started.status());
 
@@ -227,22 +227,17 @@ async fn a_support_session_shows_the_store_read_only_with_a_banner_until_it_ends
     let orders = visitor.get("/orders").await.text().await.unwrap();
     assert!(orders.contains("Support session in Corner Shop"), "the banner on every page");
 
-    let write =
-        visitor.server_fn("save_customer", &[("name", "Sneaky"), ("email", "sneaky@example.test")]).await;
+    let write = visitor.call::<SaveCustomer>(&[("name", "Sneaky"), ("email", "sneaky@example.test")]).await;
     let body = write.text().await.unwrap();
     assert!(!body.is_empty() && (body.contains("Forbidden") || body.contains("ReadOnly")), "{body}");
-    let customers: i64 = sqlx::query_scalar("SELECT count(*) FROM customers WHERE tenant_id = $1")
-        .bind(store.tenant)
-        .fetch_one(&app.db.owner)
-        .await
-        .unwrap();
+    let customers: i64 = app.db.count("customers WHERE tenant_id = $1", store.tenant).await;
     assert_eq!(customers, 1, "a support session wrote");
-    let billing = visitor.server_fn("get_billing", &[]).await.text().await.unwrap();
+    let billing = visitor.call::<GetBilling>(&[]).await.text().await.unwrap();
     assert!(billing.contains("Forbidden"), "support read the billing: {billing}");
 
-    let ended = visitor.server_fn("admin_end_support_session", &[]).await;
+    let ended = visitor.call::<EndSupportSession>(&[]).await;
     assert!(ended.status().is_success() || ended.status().is_redirection());
-    let after = visitor.server_fn("store_overview", &[("period", "Last30Days")]).await.text().await.unwrap();
+    let after = visitor.call::<GetStoreOverview>(&[("period", "Last30Days")]).await.text().await.unwrap();
     assert!(after.contains("SignedOut"), "{after}");
     let home = visitor.get("/").await.text().await.unwrap();
     assert!(!home.contains("Support session in"), "the banner outlived the session");
@@ -259,17 +254,14 @@ pub(crate) async fn a_support_session_reaches_its_own_store_only() {
         .fetch_one(&app.db.owner)
         .await
         .unwrap();
-    let visitor = staff(&app, StaffRole::Support).await;
+    let visitor = app.signed_in_staff(StaffRole::Support).await;
     let started = visitor
-        .server_fn(
-            "admin_start_support_session",
-            &[("id", &store.tenant.to_string()), ("reason", "Question")],
-        )
+        .call::<StartSupportSession>(&[("id", &store.tenant.to_string()), ("reason", "Question")])
         .await;
     assert!(started.status().is_success() || started.status().is_redirection(), "{}", started.status());
 
-    for (endpoint, id) in [("get_order", other_order), ("get_customer", other_customer)] {
-        let body = visitor.server_fn(endpoint, &[("id", &id.to_string())]).await.text().await.unwrap();
+    for (endpoint, id) in [(GetOrder::PATH, other_order), (GetCustomer::PATH, other_customer)] {
+        let body = visitor.call_path(endpoint, &[("id", &id.to_string())]).await.text().await.unwrap();
         assert!(body.contains("NotFound"), "{endpoint} of another store: {body}");
     }
     let page = visitor.get(&format!("/orders/{other_order}")).await;
@@ -291,7 +283,7 @@ async fn a_paying_stores_plan_and_trial_change_at_stripe_first_and_stay_in_step(
         .fetch_one(&app.db.owner)
         .await
         .unwrap();
-    let admin = staff(&app, StaffRole::Admin).await;
+    let admin = app.signed_in_staff(StaffRole::Admin).await;
     let action = |action: &'static str, field: (&'static str, &'static str)| {
         vec![
             ("id", tenant.to_string()),

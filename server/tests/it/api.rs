@@ -1,6 +1,7 @@
 //! The server through HTTP: operations endpoints, sign-in, pages.
 
 use crate::common::TestApp;
+use app::figures::GetStoreOverview;
 use domain::testing::{TestDb, TEST_PASSWORD};
 use server::config::Settings;
 use server::startup::Application;
@@ -71,7 +72,7 @@ async fn signed_out_visitors_see_the_welcome_and_no_figures() {
     let html = visitor.get("/").await.text().await.unwrap();
     assert!(html.contains("Run your store from one place"));
     assert!(!html.contains("data-testid=\"figures\""));
-    let call = visitor.server_fn("store_overview", &[("period", "Last30Days")]).await;
+    let call = visitor.call::<GetStoreOverview>(&[("period", "Last30Days")]).await;
     assert!(!call.status().is_success());
     let body = call.text().await.unwrap();
     assert!(body.contains("SignedOut"), "{body}");
@@ -85,13 +86,7 @@ async fn signing_out_ends_the_session() {
     let response = visitor.sign_in(&store.owner_email, TEST_PASSWORD).await;
     let cookie = response.headers()["set-cookie"].to_str().unwrap();
     let session_id = cookie.split(';').next().unwrap().trim_start_matches("storefront_session=").to_owned();
-    let stored = || async {
-        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sessions WHERE id = $1")
-            .bind(&session_id)
-            .fetch_one(&app.db.owner)
-            .await
-            .unwrap()
-    };
+    let stored = || async { app.db.count("sessions WHERE id = $1", &session_id).await };
     assert_eq!(stored().await, 1, "the session is kept server-side");
 
     let response = visitor.post_form("/logout", &[]).await;

@@ -1,14 +1,17 @@
 //! The back office through HTTP: products, customers and new orders, by forms with and without JavaScript; CSV export and import.
 
 use crate::common::TestApp;
+use app::customers::SaveCustomer;
+use app::orders::CreateOrder;
+use app::products::SaveProduct;
+use app::settings::{DeleteStore, SaveSettings};
 
 #[tokio::test]
 async fn a_product_is_created_from_the_form_without_javascript() {
     let app = TestApp::spawn().await;
     let (_store, visitor) = app.signed_in_store("Corner Shop").await;
     let response = visitor
-        .submit_form(
-            "save_product",
+        .submit::<SaveProduct>(
             "/products/new",
             &[("name", "Linen Tote"), ("sku", "TOTE-1"), ("price", "12.50")],
         )
@@ -32,7 +35,7 @@ async fn a_refused_form_comes_back_with_its_problems_and_what_was_typed() {
     let app = TestApp::spawn().await;
     let (store, visitor) = app.signed_in_store("Corner Shop").await;
     let form = [("name", "Walnut Tray"), ("sku", "has space"), ("price", "12.345")];
-    let response = visitor.submit_form("save_product", "/products/new", &form).await;
+    let response = visitor.submit::<SaveProduct>("/products/new", &form).await;
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     assert!(location.contains("__err="), "{location}");
     let html = visitor.follow(response).await;
@@ -44,15 +47,11 @@ async fn a_refused_form_comes_back_with_its_problems_and_what_was_typed() {
         "what was typed is kept"
     );
     assert!(html.contains("aria-invalid=\"true\""));
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM products WHERE tenant_id = $1")
-        .bind(store.tenant)
-        .fetch_one(&app.db.owner)
-        .await
-        .unwrap();
+    let count: i64 = app.db.count("products WHERE tenant_id = $1", store.tenant).await;
     assert_eq!(count, 0);
 
     // The same through the hydrated page: a JSON error naming the fields.
-    let call = visitor.server_fn("save_product", &form).await;
+    let call = visitor.call::<SaveProduct>(&form).await;
     assert!(!call.status().is_success());
     let body = call.text().await.unwrap();
     assert!(body.contains("\"sku\"") && body.contains("\"price\""), "{body}");
@@ -63,8 +62,8 @@ async fn a_duplicate_sku_is_explained_in_its_field() {
     let app = TestApp::spawn().await;
     let (_store, visitor) = app.signed_in_store("Corner Shop").await;
     let form = [("name", "Tote"), ("sku", "TOTE-1"), ("price", "5")];
-    assert!(visitor.server_fn("save_product", &form).await.status().is_success());
-    let html = visitor.follow(visitor.submit_form("save_product", "/products/new", &form).await).await;
+    assert!(visitor.call::<SaveProduct>(&form).await.status().is_success());
+    let html = visitor.follow(visitor.submit::<SaveProduct>("/products/new", &form).await).await;
     assert!(html.contains("Another product already has the SKU “TOTE-1”."), "{html}");
 }
 
@@ -72,7 +71,7 @@ async fn a_duplicate_sku_is_explained_in_its_field() {
 async fn products_export_as_csv_and_a_bad_import_changes_nothing() {
     let app = TestApp::spawn().await;
     let (store, visitor) = app.signed_in_store("Corner Shop").await;
-    visitor.server_fn("save_product", &[("name", "Tote, linen"), ("sku", "TOTE-1"), ("price", "5")]).await;
+    visitor.call::<SaveProduct>(&[("name", "Tote, linen"), ("sku", "TOTE-1"), ("price", "5")]).await;
 
     let export = visitor.get("/products/export.csv").await;
     assert_eq!(export.status(), 200);
@@ -119,9 +118,9 @@ async fn products_export_as_csv_and_a_bad_import_changes_nothing() {
 async fn an_order_is_placed_from_the_form_without_javascript_and_priced_by_the_server() {
     let app = TestApp::spawn().await;
     let (store, visitor) = app.signed_in_store("Corner Shop").await;
-    visitor.server_fn("save_product", &[("name", "Tote"), ("sku", "TOTE"), ("price", "5")]).await;
-    visitor.server_fn("save_product", &[("name", "Tray"), ("sku", "TRAY"), ("price", "7.50")]).await;
-    visitor.server_fn("save_customer", &[("name", "Ada"), ("email", "ada@example.test")]).await;
+    visitor.call::<SaveProduct>(&[("name", "Tote"), ("sku", "TOTE"), ("price", "5")]).await;
+    visitor.call::<SaveProduct>(&[("name", "Tray"), ("sku", "TRAY"), ("price", "7.50")]).await;
+    visitor.call::<SaveCustomer>(&[("name", "Ada"), ("email", "ada@example.test")]).await;
     let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM products WHERE tenant_id = $1 ORDER BY sku")
         .bind(store.tenant)
         .fetch_all(&app.db.owner)
@@ -147,7 +146,7 @@ async fn an_order_is_placed_from_the_form_without_javascript_and_priced_by_the_s
         ("lines[2][product]", tray.as_str()),
         ("lines[2][quantity]", "1"),
     ];
-    let response = visitor.submit_form("create_order", "/orders/new", &form).await;
+    let response = visitor.submit::<CreateOrder>("/orders/new", &form).await;
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     assert!(location.starts_with("/orders/") && location.ends_with("?created=1"), "{location}");
     let html = visitor.follow(response).await;
@@ -156,18 +155,14 @@ async fn an_order_is_placed_from_the_form_without_javascript_and_priced_by_the_s
     // A refused order keeps the choices made.
     let bad =
         [("customer", customer.as_str()), ("lines[0][product]", tote.as_str()), ("lines[0][quantity]", "0")];
-    let html = visitor.follow(visitor.submit_form("create_order", "/orders/new", &bad).await).await;
+    let html = visitor.follow(visitor.submit::<CreateOrder>("/orders/new", &bad).await).await;
     assert!(html.contains("Quantities go from 1 to 9999."), "{html}");
     assert!(
         html.contains(&format!("selected value=\"{customer}\""))
             || html.contains(&format!("value=\"{customer}\" selected")),
         "the customer stays chosen"
     );
-    let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders WHERE tenant_id = $1")
-        .bind(store.tenant)
-        .fetch_one(&app.db.owner)
-        .await
-        .unwrap();
+    let orders: i64 = app.db.count("orders WHERE tenant_id = $1", store.tenant).await;
     assert_eq!(orders, 1);
 }
 
@@ -176,9 +171,9 @@ async fn customers_are_created_and_a_taken_email_is_explained() {
     let app = TestApp::spawn().await;
     let (_store, visitor) = app.signed_in_store("Corner Shop").await;
     let form = [("name", "Ada Okafor"), ("email", "Ada@Example.test")];
-    let html = visitor.follow(visitor.submit_form("save_customer", "/customers/new", &form).await).await;
+    let html = visitor.follow(visitor.submit::<SaveCustomer>("/customers/new", &form).await).await;
     assert!(html.contains("Customer created.") && html.contains("value=\"ada@example.test\""));
-    let html = visitor.follow(visitor.submit_form("save_customer", "/customers/new", &form).await).await;
+    let html = visitor.follow(visitor.submit::<SaveCustomer>("/customers/new", &form).await).await;
     assert!(html.contains("Another customer already has the email ada@example.test."));
     assert!(html.contains("value=\"Ada Okafor\""), "the name typed is kept");
     let list = visitor.get("/customers?q=okafor").await.text().await.unwrap();
@@ -202,7 +197,7 @@ async fn settings_are_saved_a_taken_address_is_explained_and_the_audit_log_tells
         ("currency", "EUR"),
         ("time_zone", "Europe/Paris"),
     ];
-    let html = visitor.follow(visitor.submit_form("save_settings", "/settings", &form).await).await;
+    let html = visitor.follow(visitor.submit::<SaveSettings>("/settings", &form).await).await;
     assert!(html.contains(&format!("The address “{taken}” is taken. Choose another.")), "{html}");
     assert!(html.contains("value=\"Corner Shop &amp; Co\""), "the name typed is kept");
 
@@ -212,7 +207,7 @@ async fn settings_are_saved_a_taken_address_is_explained_and_the_audit_log_tells
         ("currency", "EUR"),
         ("time_zone", "Europe/Paris"),
     ];
-    let html = visitor.follow(visitor.submit_form("save_settings", "/settings", &form).await).await;
+    let html = visitor.follow(visitor.submit::<SaveSettings>("/settings", &form).await).await;
     assert!(html.contains("Settings saved."), "{html}");
     let (name, currency, zone): (String, String, String) =
         sqlx::query_as("SELECT name, currency, time_zone FROM tenants WHERE id = $1")
@@ -226,7 +221,7 @@ async fn settings_are_saved_a_taken_address_is_explained_and_the_audit_log_tells
     );
 
     let bad = [("name", " "), ("slug", "-x-"), ("currency", "XXX"), ("time_zone", "Mars/Olympus")];
-    let body = visitor.server_fn("save_settings", &bad).await.text().await.unwrap();
+    let body = visitor.call::<SaveSettings>(&bad).await.text().await.unwrap();
     for field in ["\"name\"", "\"slug\"", "\"currency\"", "\"time_zone\""] {
         assert!(body.contains(field), "{field} is not reported: {body}");
     }
@@ -253,25 +248,17 @@ async fn the_owner_downloads_the_stores_data_and_deletes_the_store_after_typing_
 
     let settings = owner.get("/settings").await.text().await.unwrap();
     assert!(settings.contains("Delete this store for good") && settings.contains("Download the store"));
-    let wrong = owner.submit_form("delete_store", "/settings", &[("confirmation", "corner shop")]).await;
+    let wrong = owner.submit::<DeleteStore>("/settings", &[("confirmation", "corner shop")]).await;
     let html = owner.follow(wrong).await;
     assert!(html.contains("name, Corner Shop, exactly as it is."), "{html}");
     assert!(html.contains("value=\"corner shop\""), "what was typed is kept");
 
-    let deleted = owner.submit_form("delete_store", "/settings", &[("confirmation", "Corner Shop")]).await;
+    let deleted = owner.submit::<DeleteStore>("/settings", &[("confirmation", "Corner Shop")]).await;
     assert_eq!(deleted.headers()["location"], "/?deleted=1");
     let home = owner.follow(deleted).await;
     assert!(home.contains("The store and all its data were deleted.") && home.contains("Sign in"));
-    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM orders WHERE tenant_id = $1")
-        .bind(store.tenant)
-        .fetch_one(&app.db.owner)
-        .await
-        .unwrap();
+    let left: i64 = app.db.count("orders WHERE tenant_id = $1", store.tenant).await;
     assert_eq!(left, 0);
-    let account: i64 = sqlx::query_scalar("SELECT count(*) FROM accounts WHERE id = $1")
-        .bind(store.owner)
-        .fetch_one(&app.db.owner)
-        .await
-        .unwrap();
+    let account: i64 = app.db.count("accounts WHERE id = $1", store.owner).await;
     assert_eq!(account, 1, "the owner keeps the account");
 }

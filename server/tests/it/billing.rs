@@ -3,6 +3,10 @@
 //! the Stripe stand-in, reached by the production client with only its base URL changed.
 
 use crate::common::{StripeStandIn, TestApp, Visitor};
+use app::billing::{OpenBillingPortal, StartSubscription};
+use app::customers::SaveCustomer;
+use app::products::SaveProduct;
+use app::signup::SignUp;
 use domain::testing::unique_email;
 use domain::TenantId;
 use reqwest::StatusCode;
@@ -98,11 +102,7 @@ async fn store_state(app: &TestApp, tenant: TenantId) -> (String, Option<String>
 }
 
 async fn events_recorded(app: &TestApp, tenant: TenantId) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM stripe_events WHERE tenant_id = $1")
-        .bind(tenant)
-        .fetch_one(&app.db.owner)
-        .await
-        .unwrap()
+    app.db.count("stripe_events WHERE tenant_id = $1", tenant).await
 }
 
 fn now() -> i64 {
@@ -201,7 +201,7 @@ async fn events_out_of_order_end_in_the_newest_state_which_drives_access() {
     assert!(html.contains("read-only until it is paid"), "the banner is on the page");
     assert!(html.contains("Update the payment method"), "the banner offers the portal");
     assert!(!html.contains("New product"), "write controls are hidden");
-    let refused = owner.server_fn("save_product", &[("name", "Kite"), ("sku", "K-1"), ("price", "5")]).await;
+    let refused = owner.call::<SaveProduct>(&[("name", "Kite"), ("sku", "K-1"), ("price", "5")]).await;
     // The refusal travels as its kind; the page words it (AppError's message).
     assert_eq!(refused.text().await.unwrap(), "\"ReadOnly\"");
     assert_refused(&owner, "\"ReadOnly\"").await;
@@ -216,17 +216,13 @@ async fn events_out_of_order_end_in_the_newest_state_which_drives_access() {
     // The subscription's price decides the plan: the fixtures' is the Starter price.
     assert!(billing.contains("Canceled") && billing.contains("Starter"), "{billing}");
     assert_refused(&owner, "\"Suspended\"").await;
-    let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM memberships WHERE tenant_id = $1")
-        .bind(store.tenant)
-        .fetch_one(&app.db.owner)
-        .await
-        .unwrap();
+    let kept: i64 = app.db.count("memberships WHERE tenant_id = $1", store.tenant).await;
     assert_eq!(kept, 1);
 }
 
 /// A write through a server function is refused as `refusal` (the store's state).
 async fn assert_refused(owner: &Visitor, refusal: &str) {
-    let response = owner.server_fn("save_customer", &[("name", "Ada"), ("email", "ada@example.test")]).await;
+    let response = owner.call::<SaveCustomer>(&[("name", "Ada"), ("email", "ada@example.test")]).await;
     assert!(!response.status().is_success());
     assert_eq!(response.text().await.unwrap(), refusal);
 }
@@ -280,7 +276,7 @@ fn signup_form(email: &str) -> [(&'static str, String); 4] {
 async fn submit_signup(visitor: &Visitor, email: &str) -> String {
     let form = signup_form(email);
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let response = visitor.submit_form("sign_up", "/signup", &form).await;
+    let response = visitor.submit::<SignUp>("/signup", &form).await;
     assert!(response.status().is_redirection(), "{}", response.status());
     response.headers()["location"].to_str().unwrap().to_owned()
 }
@@ -326,13 +322,13 @@ async fn a_paid_signup_goes_through_checkout_and_the_owner_is_signed_in_once_the
     assert!(billing.contains("Next invoice"));
 
     // The billing portal of the store's customer, through the provider.
-    let portal = visitor.server_fn("open_billing_portal", &[]).await;
+    let portal = visitor.call::<OpenBillingPortal>(&[]).await;
     let location = portal.headers().get("location").or(portal.headers().get("serverfnredirect"));
     let location = location.expect("a redirect to the portal").to_str().unwrap();
     assert!(location.starts_with(&format!("{}/portal/", stripe.base)), "{location}");
 
     // A running subscription is not bought a second time.
-    let again = visitor.server_fn("start_subscription", &[]).await;
+    let again = visitor.call::<StartSubscription>(&[]).await;
     assert!(!again.status().is_success());
     assert!(again.text().await.unwrap().contains("subscription is running"));
     assert_eq!(stripe.state().await["sessions"].as_array().map(Vec::len), Some(1));
@@ -349,7 +345,7 @@ async fn a_store_still_waiting_for_its_payment_can_go_to_checkout_again() {
     assert!(products.contains("opens once its first payment is confirmed"), "{products}");
     let billing = owner.get("/billing").await.text().await.unwrap();
     assert!(billing.contains("Pay and open the store"), "{billing}");
-    let checkout = owner.server_fn("start_subscription", &[]).await;
+    let checkout = owner.call::<StartSubscription>(&[]).await;
     let location = checkout.headers()["location"].to_str().unwrap();
     assert!(location.starts_with(&format!("{}/pay/", stripe.base)), "{location}");
     let state = stripe.state().await;

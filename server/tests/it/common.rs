@@ -1,5 +1,6 @@
 //! `TestApp`: the real server on a loopback port, over a fresh database of its own.
 
+use domain::staff::StaffRole;
 use domain::testing::{TestDb, TestStore, TEST_PASSWORD};
 use reqwest::redirect::Policy;
 use reqwest::{Client, Response};
@@ -107,6 +108,15 @@ impl TestApp {
         assert_eq!(response.headers()["location"], "/", "sign-in as {} failed", store.owner_email);
         (store, visitor)
     }
+
+    /// A member of the platform's staff, signed in (to the admin panel).
+    pub async fn signed_in_staff(&self, role: StaffRole) -> Visitor {
+        let (_, email) = self.db.staff(role).await;
+        let visitor = self.visitor();
+        let response = visitor.sign_in(&email, TEST_PASSWORD).await;
+        assert_eq!(response.headers()["location"], "/admin", "sign-in as staff {email} failed");
+        visitor
+    }
 }
 
 impl Visitor {
@@ -128,22 +138,11 @@ impl Visitor {
         response
     }
 
-    /// Submits a form to a server function the way a browser without JavaScript does, from
-    /// the page at `from`: the answer is a redirect (to `from`, with any error in its query).
-    pub async fn submit_form(&self, endpoint: &str, from: &str, form: &[(&str, &str)]) -> Response {
-        self.submit_to(&format!("/api/{endpoint}"), from, form).await
-    }
-
     /// Follows a redirect answer and returns the page's HTML.
     pub async fn follow(&self, response: Response) -> String {
         let location = response.headers()["location"].to_str().expect("a location").to_owned();
         let url = if location.starts_with("http") { location } else { self.url(&location) };
         self.client.get(url).send().await.expect("GET").text().await.expect("HTML")
-    }
-
-    /// Calls a server function that takes JSON, the way the hydrated page does.
-    pub async fn server_fn_json(&self, endpoint: &str, body: &serde_json::Value) -> Response {
-        self.call_json_path(&format!("/api/{endpoint}"), body).await
     }
 
     /// Calls the server function `F`, which takes JSON, the way the hydrated page does.
@@ -186,11 +185,6 @@ impl Visitor {
             .send()
             .await
             .expect("form submission")
-    }
-
-    /// Calls a server function the way the hydrated page does.
-    pub async fn server_fn(&self, endpoint: &str, form: &[(&str, &str)]) -> Response {
-        self.call_path(&format!("/api/{endpoint}"), form).await
     }
 
     /// Calls the server function at `path` (take it from the function's type: `F::PATH`).

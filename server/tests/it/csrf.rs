@@ -2,7 +2,9 @@
 //! this app. Every state-changing request is refused and changes nothing.
 
 use crate::common::TestApp;
+use app::figures::GetStoreOverview;
 use domain::testing::TEST_PASSWORD;
+use leptos::server_fn::ServerFn;
 
 const EVIL: &str = "https://evil.example";
 
@@ -34,7 +36,7 @@ async fn a_forged_server_function_call_is_refused() {
     let (_store, visitor) = app.signed_in_store("Corner Shop").await;
     let forged = visitor
         .client
-        .post(visitor.url("/api/store_overview"))
+        .post(visitor.url(GetStoreOverview::PATH))
         .header("origin", EVIL)
         .form(&[("period", "Last7Days")])
         .send()
@@ -43,14 +45,14 @@ async fn a_forged_server_function_call_is_refused() {
     assert_eq!(forged.status(), 403);
     // Without Origin, a cross-site fetch metadata header is enough to refuse it.
     let forged = reqwest::Client::new()
-        .post(visitor.url("/api/store_overview"))
+        .post(visitor.url(GetStoreOverview::PATH))
         .header("sec-fetch-site", "cross-site")
         .form(&[("period", "Last7Days")])
         .send()
         .await
         .unwrap();
     assert_eq!(forged.status(), 403);
-    let same_site = visitor.server_fn("store_overview", &[("period", "Last7Days")]).await;
+    let same_site = visitor.call::<GetStoreOverview>(&[("period", "Last7Days")]).await;
     assert_eq!(same_site.status(), 200);
 }
 

@@ -170,11 +170,7 @@ async fn control_characters_are_refused_on_the_field_and_never_reach_the_databas
         .await;
     assert_eq!(signup.status(), 422);
     assert!(signup.text().await.unwrap().contains("store_name"));
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM products WHERE tenant_id = $1")
-        .bind(store.tenant)
-        .fetch_one(&app.db.owner)
-        .await
-        .unwrap();
+    let count: i64 = app.db.count("products WHERE tenant_id = $1", store.tenant).await;
     assert_eq!(count, 0);
 }
 

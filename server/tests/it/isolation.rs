@@ -357,17 +357,9 @@ async fn another_stores_customers_cannot_be_seen_changed_or_ordered_for() {
         let call = visitor.call::<CreateOrder>(&order).await;
         assert!(call.status().is_client_error(), "{}", call.status());
     }
-    let a_orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders WHERE tenant_id = $1")
-        .bind(a.tenant)
-        .fetch_one(&app.db.owner)
-        .await
-        .unwrap();
+    let a_orders: i64 = app.db.count("orders WHERE tenant_id = $1", a.tenant).await;
     assert_eq!(a_orders, 1, "only store A's own order was placed");
-    let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders WHERE customer_id = $1")
-        .bind(b_customer)
-        .fetch_one(&app.db.owner)
-        .await
-        .unwrap();
+    let orders: i64 = app.db.count("orders WHERE customer_id = $1", b_customer).await;
     assert_eq!(orders, 0, "an order was written for another store's customer");
 }
 
@@ -488,11 +480,7 @@ async fn the_export_and_deletion_reach_only_the_sessions_store() {
     // Typing B's name deletes nothing: the store deleted is the session's, and its name is A's.
     let call = visitor.call::<DeleteStore>(&[("confirmation", "Bravo Goods"), ("tenant_id", &tenant)]).await;
     assert!(!call.status().is_success());
-    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM orders WHERE id = ANY($1)")
-        .bind(&b_orders)
-        .fetch_one(&app.db.owner)
-        .await
-        .unwrap();
+    let left: i64 = app.db.count("orders WHERE id = ANY($1)", &b_orders).await;
     assert_eq!(left, 2);
     // Positive control: A's own name deletes A, and B is untouched.
     let call = visitor.call::<DeleteStore>(&[("confirmation", "Alpha Goods"), ("tenant_id", &tenant)]).await;

@@ -2,6 +2,7 @@
 //! (a small SMTP server on loopback that keeps what it receives); when the server refuses, the
 //! inviter still gets the link.
 
+use app::team::InviteMember;
 use std::sync::{Arc, Mutex};
 
 use crate::common::TestApp;
@@ -61,9 +62,8 @@ async fn with_smtp_configured_the_invitation_is_mailed_with_its_link() {
     let app =
         TestApp::spawn_with(&[("SMTP_URL", &url), ("SMTP_FROM", "Storefront <noreply@example.test>")]).await;
     let (_store, owner) = app.signed_in_store("Corner Shop").await;
-    let response = owner
-        .submit_form("invite_member", "/team", &[("email", "guest@example.test"), ("role", "viewer")])
-        .await;
+    let response =
+        owner.submit::<InviteMember>("/team", &[("email", "guest@example.test"), ("role", "viewer")]).await;
     let html = owner.follow(response).await;
     assert!(html.contains("Invitation mailed to guest@example.test."), "{html}");
 
@@ -85,9 +85,8 @@ async fn when_the_mail_cannot_be_sent_the_inviter_gets_the_link() {
     let url = format!("smtp://127.0.0.1:{port}");
     let app = TestApp::spawn_with(&[("SMTP_URL", &url), ("SMTP_FROM", "noreply@example.test")]).await;
     let (_store, owner) = app.signed_in_store("Corner Shop").await;
-    let response = owner
-        .submit_form("invite_member", "/team", &[("email", "guest@example.test"), ("role", "viewer")])
-        .await;
+    let response =
+        owner.submit::<InviteMember>("/team", &[("email", "guest@example.test"), ("role", "viewer")]).await;
     let html = owner.follow(response).await;
     assert!(html.contains("the mail could not be sent. Send them this link yourself"), "{html}");
     assert!(html.contains("/invitations/accept?token="));

@@ -445,13 +445,6 @@ fn refusals(own: &str, owner_account: &str, theirs: &Theirs, store_b: &str) -> V
     ]
 }
 
-async fn staff(app: &TestApp, role: StaffRole) -> Visitor {
-    let (_, email) = app.db.staff(role).await;
-    let visitor = app.visitor();
-    visitor.sign_in(&email, TEST_PASSWORD).await;
-    visitor
-}
-
 #[tokio::test]
 async fn every_server_function_refuses_with_the_status_that_says_why() {
     let app = TestApp::spawn().await;
@@ -462,7 +455,8 @@ async fn every_server_function_refuses_with_the_status_that_says_why() {
     app.db.add_member(store.tenant, viewer_account, Role::Viewer).await;
     let viewer = app.visitor();
     viewer.sign_in(&viewer_email, TEST_PASSWORD).await;
-    let (support, admin) = (staff(&app, StaffRole::Support).await, staff(&app, StaffRole::Admin).await);
+    let (support, admin) =
+        (app.signed_in_staff(StaffRole::Support).await, app.signed_in_staff(StaffRole::Admin).await);
 
     let row = |sql: &'static str, tenant| {
         let db = app.db.owner.clone();
@@ -525,12 +519,7 @@ async fn every_server_function_refuses_with_the_status_that_says_why() {
     assert!(wrong.is_empty(), "{} refusals answered wrongly:\n{}", wrong.len(), wrong.join("\n"));
 
     // Nothing the refusals tried changed store B, or store A's settings.
-    let b_products: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM products WHERE tenant_id = $1 AND name = 'Tea'")
-            .bind(other.tenant)
-            .fetch_one(&app.db.owner)
-            .await
-            .unwrap();
+    let b_products: i64 = app.db.count("products WHERE tenant_id = $1 AND name = 'Tea'", other.tenant).await;
     assert_eq!(b_products, 0);
 }
 

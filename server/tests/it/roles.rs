@@ -2,6 +2,12 @@
 //! function that writes joins this file when it is written.
 
 use crate::common::TestApp;
+use app::billing::{GetBilling, GetStoreNotice};
+use app::customers::SaveCustomer;
+use app::orders::{ChangeOrderStatus, CreateOrder};
+use app::products::{ArchiveProduct, SaveProduct};
+use app::settings::{DeleteStore, ListAudit, SaveSettings};
+use app::team::{ChangeMemberRole, InviteMember, RemoveMember, RevokeInvitation};
 use domain::testing::{TestStore, TEST_PASSWORD};
 use domain::Role;
 
@@ -33,8 +39,7 @@ async fn viewers_cannot_change_orders_and_other_roles_can() {
         let page = visitor.get(&format!("/orders/{order}")).await.text().await.unwrap();
         assert_eq!(page.contains("Mark as paid"), role != Role::Viewer, "{role}: the buttons");
 
-        let call =
-            visitor.server_fn("change_order_status", &[("id", &order.to_string()), ("status", "paid")]).await;
+        let call = visitor.call::<ChangeOrderStatus>(&[("id", &order.to_string()), ("status", "paid")]).await;
         let allowed = role != Role::Viewer;
         assert_eq!(call.status().is_success(), allowed, "{role}");
         if !allowed {
@@ -54,8 +59,7 @@ async fn a_transition_the_status_does_not_allow_is_explained() {
     let app = TestApp::spawn().await;
     let (store, visitor) = app.signed_in_store("Corner Shop").await;
     let order = app.db.add_orders(store.tenant, 1, &["cancelled"]).await[0];
-    let call =
-        visitor.server_fn("change_order_status", &[("id", &order.to_string()), ("status", "shipped")]).await;
+    let call = visitor.call::<ChangeOrderStatus>(&[("id", &order.to_string()), ("status", "shipped")]).await;
     assert!(!call.status().is_success());
     assert!(call.text().await.unwrap().contains("A cancelled order cannot be marked shipped."));
 }
@@ -68,8 +72,7 @@ async fn viewers_cannot_change_products_and_other_roles_can() {
         let visitor = member(&app, &store, role).await;
         let allowed = role != Role::Viewer;
         let sku = format!("SKU-{role}");
-        let created =
-            visitor.server_fn("save_product", &[("name", "Tote"), ("sku", &sku), ("price", "5")]).await;
+        let created = visitor.call::<SaveProduct>(&[("name", "Tote"), ("sku", &sku), ("price", "5")]).await;
         assert_eq!(created.status().is_success(), allowed, "{role}: create");
         if !allowed {
             assert!(created.text().await.unwrap().contains("Forbidden"));
@@ -89,8 +92,7 @@ async fn viewers_cannot_change_products_and_other_roles_can() {
                 .fetch_one(&app.db.owner)
                 .await
                 .unwrap();
-        let archive =
-            visitor.server_fn("archive_product", &[("id", &id.to_string()), ("archived", "true")]).await;
+        let archive = visitor.call::<ArchiveProduct>(&[("id", &id.to_string()), ("archived", "true")]).await;
         assert_eq!(archive.status().is_success(), allowed, "{role}: archive");
         let page = visitor.get(&format!("/products/{id}")).await.text().await.unwrap();
         assert_eq!(page.contains("Save changes"), allowed, "{role}: the form");
@@ -108,11 +110,7 @@ async fn viewers_cannot_change_products_and_other_roles_can() {
         );
     }
     let imported: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM products WHERE tenant_id = $1 AND sku = 'IMPORTED'")
-            .bind(store.tenant)
-            .fetch_one(&app.db.owner)
-            .await
-            .unwrap();
+        app.db.count("products WHERE tenant_id = $1 AND sku = 'IMPORTED'", store.tenant).await;
     assert_eq!(imported, 1, "imported by the first role that may, updated by the others");
 }
 
@@ -134,14 +132,14 @@ async fn viewers_cannot_add_customers_or_place_orders_and_other_roles_can() {
         let visitor = member(&app, &store, role).await;
         let allowed = role != Role::Viewer;
         let email = format!("{role}@example.test");
-        let saved = visitor.server_fn("save_customer", &[("name", "Ada"), ("email", &email)]).await;
+        let saved = visitor.call::<SaveCustomer>(&[("name", "Ada"), ("email", &email)]).await;
         assert_eq!(saved.status().is_success(), allowed, "{role}: add a customer");
         let order = [
             ("customer", customer.as_str()),
             ("lines[0][product]", product.as_str()),
             ("lines[0][quantity]", "1"),
         ];
-        let placed = visitor.server_fn("create_order", &order).await;
+        let placed = visitor.call::<CreateOrder>(&order).await;
         assert_eq!(placed.status().is_success(), allowed, "{role}: place an order");
         if !allowed {
             assert!(placed.text().await.unwrap().contains("Forbidden"));
@@ -172,7 +170,7 @@ async fn only_owners_and_admins_change_settings_and_read_the_audit_log() {
         let slug = format!("corner-{}", store.tenant);
         let form =
             [("name", name.as_str()), ("slug", slug.as_str()), ("currency", "USD"), ("time_zone", "UTC")];
-        let saved = visitor.server_fn("save_settings", &form).await;
+        let saved = visitor.call::<SaveSettings>(&form).await;
         assert_eq!(saved.status().is_success(), allowed, "{role}: settings");
         let stored: String = sqlx::query_scalar("SELECT name FROM tenants WHERE id = $1")
             .bind(store.tenant)
@@ -184,10 +182,7 @@ async fn only_owners_and_admins_change_settings_and_read_the_audit_log() {
         assert_eq!(settings_page.contains("Save settings"), allowed, "{role}: the settings form");
 
         let audit = visitor
-            .server_fn_json(
-                "list_audit",
-                &serde_json::json!({ "query": { "action": "", "actor": "", "page": 1 } }),
-            )
+            .call_json::<ListAudit>(&serde_json::json!({ "query": { "action": "", "actor": "", "page": 1 } }))
             .await;
         assert_eq!(audit.status().is_success(), allowed, "{role}: the audit log");
         let audit_page = visitor.get("/audit").await.text().await.unwrap();
@@ -207,26 +202,22 @@ async fn only_owners_and_admins_manage_the_team_and_only_owners_make_owners() {
         let visitor = member(&app, &store, role).await;
         let allowed = matches!(role, Role::Owner | Role::Admin);
         let email = format!("invited-by-{role}@example.test");
-        let invited = visitor.server_fn("invite_member", &[("email", &email), ("role", "viewer")]).await;
+        let invited = visitor.call::<InviteMember>(&[("email", &email), ("role", "viewer")]).await;
         assert_eq!(invited.status().is_success(), allowed, "{role}: invite");
         let changed =
-            visitor.server_fn("change_member_role", &[("account_id", &target_id), ("role", "member")]).await;
+            visitor.call::<ChangeMemberRole>(&[("account_id", &target_id), ("role", "member")]).await;
         assert_eq!(changed.status().is_success(), allowed, "{role}: change a role");
         let to_owner =
-            visitor.server_fn("change_member_role", &[("account_id", &target_id), ("role", "owner")]).await;
+            visitor.call::<ChangeMemberRole>(&[("account_id", &target_id), ("role", "owner")]).await;
         assert_eq!(to_owner.status().is_success(), role == Role::Owner, "{role}: make an owner");
         if role == Role::Owner {
-            visitor.server_fn("change_member_role", &[("account_id", &target_id), ("role", "viewer")]).await;
+            visitor.call::<ChangeMemberRole>(&[("account_id", &target_id), ("role", "viewer")]).await;
         }
         let page = visitor.get("/team").await.text().await.unwrap();
         assert_eq!(page.contains("Make invitation link"), allowed, "{role}: the invite form");
         assert!(page.contains(&target_email), "{role}: everyone sees the team");
     }
-    let invitations: i64 = sqlx::query_scalar("SELECT count(*) FROM invitations WHERE tenant_id = $1")
-        .bind(store.tenant)
-        .fetch_one(&app.db.owner)
-        .await
-        .unwrap();
+    let invitations: i64 = app.db.count("invitations WHERE tenant_id = $1", store.tenant).await;
     assert_eq!(invitations, 2, "the owner's and the admin's");
 }
 
@@ -237,18 +228,14 @@ async fn only_owners_export_or_delete_the_store() {
     for role in [Role::Admin, Role::Member, Role::Viewer] {
         let visitor = member(&app, &store, role).await;
         assert_eq!(visitor.get("/export.zip").await.status(), 403, "{role}: export");
-        let deleted = visitor.server_fn("delete_store", &[("confirmation", "Corner Shop")]).await;
+        let deleted = visitor.call::<DeleteStore>(&[("confirmation", "Corner Shop")]).await;
         assert!(deleted.text().await.unwrap().contains("Forbidden"), "{role}: delete");
         let settings = visitor.get("/settings").await.text().await.unwrap();
         assert!(!settings.contains("Delete this store for good"), "{role}: the owner's section");
     }
     let owner = member(&app, &store, Role::Owner).await;
     assert_eq!(owner.get("/export.zip").await.status(), 200);
-    let stores: i64 = sqlx::query_scalar("SELECT count(*) FROM tenants WHERE id = $1")
-        .bind(store.tenant)
-        .fetch_one(&app.db.owner)
-        .await
-        .unwrap();
+    let stores: i64 = app.db.count("tenants WHERE id = $1", store.tenant).await;
     assert_eq!(stores, 1, "the store is still there");
 }
 
@@ -264,9 +251,9 @@ async fn members_and_viewers_cannot_remove_people_or_withdraw_invitations() {
     let (owner_id, invitation_id) = (store.owner.to_string(), invitation.id.to_string());
     for role in [Role::Member, Role::Viewer] {
         let visitor = member(&app, &store, role).await;
-        let removed = visitor.server_fn("remove_member", &[("account_id", &owner_id)]).await;
+        let removed = visitor.call::<RemoveMember>(&[("account_id", &owner_id)]).await;
         assert!(removed.text().await.unwrap().contains("Forbidden"), "{role}: remove");
-        let revoked = visitor.server_fn("revoke_invitation", &[("id", &invitation_id)]).await;
+        let revoked = visitor.call::<RevokeInvitation>(&[("id", &invitation_id)]).await;
         assert!(revoked.text().await.unwrap().contains("Forbidden"), "{role}: withdraw");
     }
     let (owners, open): (i64, bool) = sqlx::query_as(
@@ -293,7 +280,7 @@ async fn only_owners_and_admins_see_billing_and_every_role_sees_the_stores_state
     for role in ROLES {
         let visitor = member(&app, &store, role).await;
         let allowed = matches!(role, Role::Owner | Role::Admin);
-        let billing = visitor.server_fn("get_billing", &[]).await;
+        let billing = visitor.call::<GetBilling>(&[]).await;
         assert_eq!(billing.status().is_success(), allowed, "{role}: the billing page's data");
         let page = visitor.get("/billing").await.text().await.unwrap();
         assert_eq!(page.contains("What the plan allows"), allowed, "{role}: the billing page");
@@ -301,7 +288,7 @@ async fn only_owners_and_admins_see_billing_and_every_role_sees_the_stores_state
         let products = visitor.get("/products").await.text().await.unwrap();
         assert!(products.contains("read-only until it is paid"), "{role}: the banner");
         assert_eq!(products.contains("Update the payment method"), allowed, "{role}: the portal button");
-        let notice = visitor.server_fn("store_notice", &[]).await.text().await.unwrap();
+        let notice = visitor.call::<GetStoreNotice>(&[]).await.text().await.unwrap();
         assert!(notice.contains("ReadOnly"), "{role}: {notice}");
     }
 }

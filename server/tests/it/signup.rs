@@ -2,6 +2,7 @@
 //! plans, the form's checks, and a new store that opens at once on the free plan.
 
 use crate::common::TestApp;
+use app::signup::SignUp;
 use domain::testing::unique_email;
 
 #[tokio::test]
@@ -35,7 +36,7 @@ async fn a_new_customer_gets_a_working_store_on_the_free_plan_at_once() {
         ("store_name", "Kite & Co"),
         ("plan", "starter"),
     ];
-    let response = visitor.submit_form("sign_up", "/signup", &form).await;
+    let response = visitor.submit::<SignUp>("/signup", &form).await;
     assert_eq!(response.headers()["location"], "/?welcome=free");
     let home = visitor.follow(response).await;
     assert!(
@@ -63,7 +64,7 @@ async fn a_refused_signup_explains_each_field_and_keeps_all_but_the_password() {
     let app = TestApp::spawn().await;
     let visitor = app.visitor();
     let form = [("email", "not-an-email"), ("password", "short"), ("store_name", "  "), ("plan", "gold")];
-    let html = visitor.follow(visitor.submit_form("sign_up", "/signup", &form).await).await;
+    let html = visitor.follow(visitor.submit::<SignUp>("/signup", &form).await).await;
     assert!(html.contains("Enter an email address like name@example.com."));
     assert!(html.contains("Enter the store&#x27;s name.") || html.contains("Enter the store's name."));
     assert!(html.contains("Choose one of the plans."));
@@ -77,13 +78,9 @@ async fn a_refused_signup_explains_each_field_and_keeps_all_but_the_password() {
         ("store_name", "Second"),
         ("plan", "free"),
     ];
-    let html = visitor.follow(visitor.submit_form("sign_up", "/signup", &form).await).await;
+    let html = visitor.follow(visitor.submit::<SignUp>("/signup", &form).await).await;
     assert!(html.contains("This email already has an account."), "{html}");
-    let stores: i64 = sqlx::query_scalar("SELECT count(*) FROM memberships WHERE account_id = $1")
-        .bind(taken.owner)
-        .fetch_one(&app.db.owner)
-        .await
-        .unwrap();
+    let stores: i64 = app.db.count("memberships WHERE account_id = $1", taken.owner).await;
     assert_eq!(stores, 1, "no store was added to the existing account");
 }
 
@@ -102,11 +99,11 @@ async fn signups_from_one_address_are_limited_and_others_go_on() {
     for _ in 0..5 {
         let fields = form(&unique_email("many"));
         let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        assert!(busy.server_fn("sign_up", &fields).await.status().is_success());
+        assert!(busy.call::<SignUp>(&fields).await.status().is_success());
     }
     let fields = form(&unique_email("many"));
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let refused = busy.server_fn("sign_up", &fields).await;
+    let refused = busy.call::<SignUp>(&fields).await;
     assert!(!refused.status().is_success());
     assert!(refused.text().await.unwrap().contains("Too many new stores were made from your network."));
 
@@ -117,5 +114,5 @@ async fn signups_from_one_address_are_limited_and_others_go_on() {
         ("store_name", "Shop"),
         ("plan", "free"),
     ];
-    assert!(other.server_fn("sign_up", &form).await.status().is_success(), "another address is not limited");
+    assert!(other.call::<SignUp>(&form).await.status().is_success(), "another address is not limited");
 }

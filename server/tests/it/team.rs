@@ -2,12 +2,14 @@
 //! roles and removal, and the rule that a store keeps an owner.
 
 use crate::common::{TestApp, Visitor};
+use app::stores::GetMyStores;
+use app::team::{ChangeMemberRole, InviteMember, RemoveMember};
 use domain::testing::TEST_PASSWORD;
 use domain::Role;
 
 /// Invites `email` as `role` through the no-JavaScript form; returns the link's path.
 pub(crate) async fn invite(visitor: &Visitor, email: &str, role: &str) -> String {
-    let response = visitor.submit_form("invite_member", "/team", &[("email", email), ("role", role)]).await;
+    let response = visitor.submit::<InviteMember>("/team", &[("email", email), ("role", role)]).await;
     assert_eq!(response.headers()["location"], "/team?invited=1");
     let html = visitor.follow(response).await;
     let start = html.find("/invitations/accept?token=").expect("the link is shown");
@@ -74,7 +76,7 @@ pub(crate) async fn a_person_with_an_account_joins_with_its_password() {
     let right =
         person.post_form("/invitations/accept", &[("token", token), ("password", TEST_PASSWORD)]).await;
     assert_eq!(right.headers()["location"], "/?joined=1");
-    let stores = person.server_fn("my_stores", &[]).await.text().await.unwrap();
+    let stores = person.call::<GetMyStores>(&[]).await.text().await.unwrap();
     assert!(stores.contains("Corner Shop") && stores.contains("Other Shop"), "{stores}");
 }
 
@@ -90,23 +92,18 @@ async fn roles_change_and_members_go_but_the_last_owner_stays() {
 
     let html = owner
         .follow(
-            owner
-                .submit_form("change_member_role", "/team", &[("account_id", &owner_id), ("role", "admin")])
-                .await,
+            owner.submit::<ChangeMemberRole>("/team", &[("account_id", &owner_id), ("role", "admin")]).await,
         )
         .await;
     assert!(html.contains("A store needs at least one owner"), "{html}");
     let html = owner
         .follow(
-            owner
-                .submit_form("change_member_role", "/team", &[("account_id", &helper_id), ("role", "admin")])
-                .await,
+            owner.submit::<ChangeMemberRole>("/team", &[("account_id", &helper_id), ("role", "admin")]).await,
         )
         .await;
     assert!(html.contains("Role changed."));
-    let html =
-        owner.follow(owner.submit_form("remove_member", "/team", &[("account_id", &helper_id)]).await).await;
+    let html = owner.follow(owner.submit::<RemoveMember>("/team", &[("account_id", &helper_id)]).await).await;
     assert!(html.contains("Member removed.") && !html.contains(&helper_email));
-    let removed = owner.server_fn("remove_member", &[("account_id", &owner_id)]).await;
+    let removed = owner.call::<RemoveMember>(&[("account_id", &owner_id)]).await;
     assert!(removed.text().await.unwrap().contains("at least one owner"));
 }
