@@ -300,7 +300,7 @@ pub fn problem_page(error: AppError, title: &'static str) -> AnyView {
 
 /// On the server, the page's HTTP status is the error's (401, 403, 404, 503…), so a page that
 /// failed is never counted as a success by monitors and caches.
-fn answer_with_status(error: &AppError) {
+pub fn answer_with_status(error: &AppError) {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         let (status, retry_after) = error.http_status();

@@ -38,6 +38,11 @@ pub enum AppError {
     /// An outside service (payments, sign-in) refused or failed; nothing was changed here.
     #[error("{0}")]
     Provider(String),
+    /// The store's requests hold their whole share of the database at once (one of them stuck
+    /// on a lock, say): other stores are served meanwhile; this one's requests are worth
+    /// retrying in a moment.
+    #[error("This store has too many requests under way at once. Please try again in a moment.")]
+    StoreBusy,
     /// The database or the server is overloaded or down for a moment: worth retrying.
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Unavailable,
@@ -101,6 +106,8 @@ impl From<domain::Error> for AppError {
                 tracing::warn!("too many password hashes waiting: turned away");
                 AppError::Unavailable
             }
+            // Logged by the bulkhead, with the store.
+            domain::Error::StoreBusy => AppError::StoreBusy,
             domain::Error::UnstorableText => AppError::Invalid(domain::text::UNSTORABLE.into()),
             domain::Error::Io(e) => {
                 tracing::error!(error = %e, "output error in a server function");
@@ -119,7 +126,8 @@ pub struct FormProblems {
     /// `(field name, value as typed)`; never a password.
     pub values: Vec<(String, String)>,
     /// The refusal's HTTP status: 422 for input that does not parse, 409 for a conflict with
-    /// what is stored, 429 for too many attempts, 502 for a provider's refusal.
+    /// what is stored, 429 for too many attempts, 502 for a provider's refusal, 503 for a
+    /// moment's outage or a busy store.
     pub status: u16,
     pub retry_after_secs: Option<u64>,
 }
@@ -176,10 +184,13 @@ impl AppError {
         let (status, retry_after_secs) = (self.status(), self.retry_after_secs());
         match self {
             AppError::Form(problems) => Some(problems.clone()),
+            // A moment's outage or a busy store too: the person tries again with what they typed.
             AppError::Invalid(_)
             | AppError::Conflict(_)
             | AppError::Provider(_)
-            | AppError::TooManyRequests { .. } => {
+            | AppError::TooManyRequests { .. }
+            | AppError::Unavailable
+            | AppError::StoreBusy => {
                 Some(FormProblems { message, status, retry_after_secs, ..FormProblems::default() })
             }
             _ => None,
@@ -204,7 +215,7 @@ impl AppError {
             AppError::Conflict(_) => 409,
             AppError::TooManyRequests { .. } => 429,
             AppError::Provider(_) => 502,
-            AppError::Unavailable | AppError::Transport(_) => 503,
+            AppError::Unavailable | AppError::StoreBusy | AppError::Transport(_) => 503,
             AppError::Internal => 500,
         }
     }
@@ -215,6 +226,7 @@ impl AppError {
             AppError::TooManyRequests { retry_after_secs, .. } => Some(*retry_after_secs),
             AppError::Form(problems) => problems.retry_after_secs,
             AppError::Unavailable => Some(UNAVAILABLE_RETRY_AFTER_SECS),
+            AppError::StoreBusy => Some(STORE_BUSY_RETRY_AFTER_SECS),
             _ => None,
         }
     }
@@ -234,3 +246,6 @@ impl AppError {
 /// An outage is usually over in seconds: long enough not to hammer the database, short enough
 /// that a person's retry works.
 pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
+
+/// A store's own requests usually finish within their statement bound.
+pub const STORE_BUSY_RETRY_AFTER_SECS: u64 = 2;

@@ -353,7 +353,7 @@ pub const AUDIT_ENTRIES_SHOWN: i64 = 50;
 pub async fn store_detail(db: &Db, staff: &Staff, tenant: TenantId) -> Result<StoreDetail, Error> {
     staff.require(StaffPermission::ViewStores)?;
     // The platform's explicit path into one store: counts only, never rows.
-    let mut tx = TenantTx::begin(db.pool(), tenant).await?;
+    let mut tx = TenantTx::begin(db, tenant).await?;
     let row: StoreDetailRow = sqlx::query_as(
         "SELECT name, slug, plan_id, status, billing_status, stripe_customer_id, stripe_subscription_id,
                 current_period_end, cancel_at_period_end, trial_ends_at, payment_failed_at, created_at
@@ -416,7 +416,7 @@ type LockedRow = (String, Option<String>, String, Option<String>, Option<DateTim
 /// Opens a staff action on a store: checks the role and locks the store's row.
 async fn begin_action(db: &Db, staff: &Staff, tenant: TenantId) -> Result<LockedStore, Error> {
     staff.require(StaffPermission::ManageStores)?;
-    let mut tx = TenantTx::begin(db.pool(), tenant).await?;
+    let mut tx = TenantTx::begin(db, tenant).await?;
     let (status, billing_status, plan_id, subscription, trial_ends_at): LockedRow = sqlx::query_as(
         "SELECT status, billing_status, plan_id, stripe_subscription_id, trial_ends_at FROM tenants
          WHERE id = $1 FOR NO KEY UPDATE",

@@ -330,7 +330,7 @@ struct BillingRow {
 pub async fn overview(db: &Db, scope: &TenantScope) -> Result<BillingOverview, Error> {
     scope.require(Permission::ManageBilling)?;
     // Usage is read past the access gate: a closed store's billing page still shows it.
-    let mut tx = TenantTx::begin(db.pool(), scope.tenant_id()).await?;
+    let mut tx = TenantTx::begin(db, scope.tenant_id()).await?;
     let row: BillingRow = sqlx::query_as(
         "SELECT name, plan_id, status, billing_status, stripe_customer_id, current_period_end,
                 cancel_at_period_end, trial_ends_at, payment_failed_at

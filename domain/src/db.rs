@@ -1,9 +1,11 @@
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 
+use crate::bulkhead::Bulkhead;
 use crate::tenancy::{TenantScope, TenantTx};
 use crate::Error;
 
@@ -25,25 +27,111 @@ pub fn with_tenancy_options(options: PgConnectOptions) -> PgConnectOptions {
     options.options([("citus.propagate_set_commands", "local")])
 }
 
+/// The request bounds as the connection's defaults too, so statements outside a store's
+/// transaction (sign-in, the session store, the admin panel) are bounded as well.
+fn with_session_bounds(options: PgConnectOptions, bounds: &Bounds) -> PgConnectOptions {
+    let (lock, statement) =
+        (bounds.lock_timeout.as_millis().max(1), bounds.statement_timeout.as_millis().max(1));
+    options.options([("lock_timeout", format!("{lock}ms")), ("statement_timeout", format!("{statement}ms"))])
+}
+
+/// How long a statement may wait on a lock and run, set on each transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bounds {
+    pub lock_timeout: Duration,
+    pub statement_timeout: Duration,
+}
+
+impl Bounds {
+    /// `SET LOCAL` for both (whole milliseconds, formatted from integers, never from text).
+    /// Local to the transaction, so with `citus.propagate_set_commands=local` they reach the
+    /// workers as the tenant setting does; a session default would stay on the coordinator.
+    fn set_local(&self) -> String {
+        format!(
+            "SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '{}ms'",
+            self.lock_timeout.as_millis().max(1),
+            self.statement_timeout.as_millis().max(1)
+        )
+    }
+}
+
+/// How long the database may keep a request waiting, and how much of the pool one store may hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DbLimits {
+    pub max_connections: u32,
+    /// How long a request waits for a pooled connection before it is turned away (503): short,
+    /// so an outage or a saturated pool fails fast instead of piling requests up.
+    pub acquire_timeout: Duration,
+    /// The most transactions one store holds at once, and how long its next one waits.
+    pub connections_per_store: usize,
+    pub store_wait: Duration,
+    /// Every request's transactions.
+    pub request: Bounds,
+    /// Exports, imports and other bulk work of one store.
+    pub bulk: Bounds,
+}
+
+impl DbLimits {
+    /// The defaults for a pool of `max_connections`: a store holds at most a quarter of it
+    /// (two at least), so three stores stuck at once still leave room for every other store.
+    pub fn for_pool(max_connections: u32) -> DbLimits {
+        DbLimits {
+            max_connections,
+            acquire_timeout: Duration::from_secs(1),
+            connections_per_store: (max_connections as usize / 4).max(2).min(max_connections.max(1) as usize),
+            store_wait: Duration::from_secs(1),
+            request: Bounds {
+                lock_timeout: Duration::from_secs(2),
+                statement_timeout: Duration::from_secs(5),
+            },
+            bulk: Bounds {
+                lock_timeout: Duration::from_secs(10),
+                statement_timeout: Duration::from_secs(120),
+            },
+        }
+    }
+}
+
+impl Default for DbLimits {
+    fn default() -> Self {
+        DbLimits::for_pool(16)
+    }
+}
+
+/// Which bounds a store's transaction gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Work {
+    Request,
+    Bulk,
+}
+
 /// The application's handle on the database.
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: PgPool,
+    limits: Arc<DbLimits>,
+    bulkhead: Arc<Bulkhead>,
 }
 
 impl Db {
     /// Connects as the application role.
-    pub async fn connect(options: PgConnectOptions, max_connections: u32) -> Result<Db, Error> {
+    pub async fn connect(options: PgConnectOptions, limits: DbLimits) -> Result<Db, Error> {
         let pool = PgPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(5))
-            .connect_with(with_tenancy_options(options))
+            .max_connections(limits.max_connections)
+            .acquire_timeout(limits.acquire_timeout)
+            .connect_with(with_session_bounds(with_tenancy_options(options), &limits.request))
             .await?;
-        Ok(Db { pool })
+        Ok(Db::from_pool_with(pool, limits))
     }
 
+    /// A handle on `pool` with the default limits.
     pub fn from_pool(pool: PgPool) -> Db {
-        Db { pool }
+        Db::from_pool_with(pool, DbLimits::default())
+    }
+
+    pub fn from_pool_with(pool: PgPool, limits: DbLimits) -> Db {
+        let bulkhead = Bulkhead::new(limits.connections_per_store, limits.store_wait);
+        Db { pool, limits: Arc::new(limits), bulkhead }
     }
 
     /// The pool, for platform work on control-plane tables and for the session store.
@@ -53,13 +141,34 @@ impl Db {
         &self.pool
     }
 
+    pub fn limits(&self) -> &DbLimits {
+        &self.limits
+    }
+
+    pub fn bulkhead(&self) -> &Arc<Bulkhead> {
+        &self.bulkhead
+    }
+
+    /// The statements that begin a store's transaction: its tenant, and its bounds.
+    pub(crate) fn bounds_of(&self, work: Work) -> String {
+        match work {
+            Work::Request => self.limits.request.set_local(),
+            Work::Bulk => self.limits.bulk.set_local(),
+        }
+    }
+
     /// Opens a transaction confined to the scope's store, as far as the store's billing state
     /// allows: refused while the store is closed, read-only while a payment is overdue.
     pub async fn begin_tenant(&self, scope: &TenantScope) -> Result<TenantTx, Error> {
-        TenantTx::for_scope(&self.pool, scope).await
+        TenantTx::for_scope(self, scope, Work::Request).await
     }
 
-    /// A round trip to the database, for readiness checks.
+    /// As [`Db::begin_tenant`], with the longer bounds of bulk work (an export, an import).
+    pub async fn begin_tenant_bulk(&self, scope: &TenantScope) -> Result<TenantTx, Error> {
+        TenantTx::for_scope(self, scope, Work::Bulk).await
+    }
+
+    /// A round trip to the database.
     pub async fn ping(&self) -> Result<(), Error> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())

@@ -144,6 +144,31 @@ impl Cluster {
         Ok(())
     }
 
+    /// Stops the server at once, as a crash would (`pg_ctl -m immediate`): no checkpoint, every
+    /// connection cut; the next start recovers from the write-ahead log.
+    pub async fn crash(&self) -> Result<(), EmbeddedError> {
+        let pgdata = self.pgdata.to_string_lossy().into_owned();
+        self.run("pg_ctl", &["-D", &pgdata, "-m", "immediate", "-w", "stop"]).await?;
+        Ok(())
+    }
+
+    /// [`Cluster::crash`] from synchronous code (a test's `Drop`), if it runs.
+    pub fn crash_blocking(&self) {
+        use std::os::unix::process::CommandExt;
+        let mut command = std::process::Command::new(self.bin_dir.join("pg_ctl"));
+        if let Some((uid, gid)) = self.run_as {
+            command.uid(uid).gid(gid);
+        }
+        let pgdata = self.pgdata.to_string_lossy().into_owned();
+        let _ = command.args(["-D", &pgdata, "-m", "immediate", "-w", "stop"]).output();
+    }
+
+    /// Starts the server again after [`Cluster::stop_any`] or [`Cluster::crash`].
+    pub async fn restart(&self) -> Result<(), EmbeddedError> {
+        self.run("pg_ctl", &self.pg_ctl_start_args()).await?;
+        Ok(())
+    }
+
     /// Connection options for `user` on `database`, through the cluster's socket.
     pub fn connect_options(&self, user: &str, database: &str) -> PgConnectOptions {
         PgConnectOptions::new().socket(&self.pgdata).username(user).database(database)

@@ -52,6 +52,10 @@ pub enum Error {
     /// The server is at capacity for this kind of work (password hashing): try again shortly.
     #[error("the server is busy")]
     Busy,
+    /// The store's transactions hold their whole share of the pool
+    /// ([`crate::bulkhead::Bulkhead`]): try again shortly.
+    #[error("the store's share of the database is in use")]
+    StoreBusy,
     /// An outside service (the payment or identity provider) did not make a change that had
     /// to happen with this one, so nothing was changed; the message is fit for the user.
     #[error("{0}")]

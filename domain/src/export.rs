@@ -104,7 +104,7 @@ where
     W: tokio::io::AsyncWrite + Unpin + Send,
 {
     scope.require(Permission::ExportStore)?;
-    let mut tx = db.begin_tenant(scope).await?;
+    let mut tx = db.begin_tenant_bulk(scope).await?;
     // Every file from the same snapshot: an order written during the export is in all files
     // or in none.
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;

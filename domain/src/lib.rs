@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod admin;
 pub mod audit;
 pub mod billing;
+pub mod bulkhead;
 pub mod customers;
 pub mod db;
 pub mod embedded;
@@ -33,7 +34,7 @@ pub mod tenancy;
 pub mod testing;
 pub mod text;
 
-pub use db::Db;
+pub use db::{Bounds, Db, DbLimits};
 pub use error::{Error, FieldErrors};
 pub use tenancy::{AccountId, Permission, Role, TenantId, TenantScope, TenantTx};
 

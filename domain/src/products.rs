@@ -355,7 +355,7 @@ pub async fn import_csv(db: &Db, scope: &TenantScope, csv_text: &str) -> Result<
         Ok(drafts) => drafts,
         Err(problems) => return Ok(ImportReport { problems, ..ImportReport::default() }),
     };
-    let mut tx = db.begin_tenant(scope).await?;
+    let mut tx = db.begin_tenant_bulk(scope).await?;
     let tenant = tx.tenant_id();
     let mut report = ImportReport::default();
     // Bound as a value (not now() in SQL): Citus refuses volatile functions in ON CONFLICT.
@@ -464,7 +464,7 @@ fn parse_csv(csv_text: &str, currency: &str) -> Result<Vec<ImportRow>, Vec<(usiz
 
 /// Every product of the store as CSV (the import's format), archived ones included.
 pub async fn export_csv(db: &Db, scope: &TenantScope) -> Result<String, Error> {
-    let mut tx = db.begin_tenant(scope).await?;
+    let mut tx = db.begin_tenant_bulk(scope).await?;
     let products: Vec<Product> =
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM products WHERE tenant_id = $1 ORDER BY sku"))
             .bind(tx.tenant_id())

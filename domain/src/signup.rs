@@ -135,7 +135,7 @@ pub async fn create_store(db: &Db, signup: &Signup, start: StartAs) -> Result<(A
         .await?;
     tx.commit().await?;
     // The store's own audit log opens with its creation.
-    let mut tx = TenantTx::begin(db.pool(), tenant).await?;
+    let mut tx = TenantTx::begin(db, tenant).await?;
     let changes = crate::audit::Changes::new().set("name", &signup.store_name).set("plan", &signup.plan.id);
     crate::audit::record_by(
         &mut tx,

@@ -37,7 +37,7 @@ pub async fn start(
 ) -> Result<SupportSession, Error> {
     staff.require(StaffPermission::OpenSupportSession)?;
     // The platform's explicit path into the store: its audit log, nothing else.
-    let mut tx = TenantTx::begin(db.pool(), tenant).await?;
+    let mut tx = TenantTx::begin(db, tenant).await?;
     let store_name: String = sqlx::query_scalar("SELECT name FROM tenants WHERE id = $1")
         .bind(tenant)
         .fetch_optional(&mut *tx)
@@ -93,7 +93,7 @@ pub async fn open_session(db: &Db, staff: &Staff, id: i64) -> Result<Option<Supp
 /// changes nothing.
 pub async fn end(db: &Db, staff: &Staff, id: i64) -> Result<(), Error> {
     let Some(session) = open_session(db, staff, id).await? else { return Ok(()) };
-    let mut tx = TenantTx::begin(db.pool(), session.tenant_id).await?;
+    let mut tx = TenantTx::begin(db, session.tenant_id).await?;
     let ended =
         sqlx::query("UPDATE support_sessions SET ended_at = now() WHERE id = $1 AND ended_at IS NULL")
             .bind(id)

@@ -332,7 +332,7 @@ pub async fn accept(db: &Db, invitation: &OpenInvitation, joiner: Joiner) -> Res
     if crate::staff::is_staff_email(db, &invitation.email).await? {
         return Err(Error::Conflict(STAFF_NOT_INVITED.into()));
     }
-    let mut tx = TenantTx::begin(db.pool(), invitation.tenant_id).await?;
+    let mut tx = TenantTx::begin(db, invitation.tenant_id).await?;
     // Used up first: of two acceptances racing, the second finds nothing to use.
     let used = sqlx::query(
         "UPDATE invitations SET accepted_at = now()

@@ -4,9 +4,11 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 
 use serde::{Deserialize, Serialize};
-use sqlx::{Executor, PgConnection, PgPool, Postgres, Transaction};
+use sqlx::{Executor, PgConnection, Postgres, Transaction};
 
 use crate::billing::Access;
+use crate::bulkhead::StorePermit;
+use crate::db::Work;
 use crate::staff::Staff;
 use crate::{Db, Error};
 
@@ -249,16 +251,18 @@ impl TenantScope {
 pub struct TenantTx {
     tx: Transaction<'static, Postgres>,
     tenant_id: TenantId,
+    /// Given back when the transaction ends (after the connection, fields drop in order).
+    _share: StorePermit,
 }
 
 impl TenantTx {
     /// A transaction for the scope's store as its billing state allows: none for a closed
     /// store, a read-only one (the database's own wall) while a payment is overdue.
-    pub(crate) async fn for_scope(pool: &PgPool, scope: &TenantScope) -> Result<TenantTx, Error> {
+    pub(crate) async fn for_scope(db: &Db, scope: &TenantScope, work: Work) -> Result<TenantTx, Error> {
         match scope.access {
-            Access::Full => TenantTx::begin(pool, scope.tenant_id).await,
+            Access::Full => TenantTx::begin_with(db, scope.tenant_id, work).await,
             Access::ReadOnly => {
-                let mut tx = TenantTx::begin(pool, scope.tenant_id).await?;
+                let mut tx = TenantTx::begin_with(db, scope.tenant_id, work).await?;
                 (&mut *tx.tx).execute(sqlx::raw_sql("SET LOCAL transaction_read_only = on")).await?;
                 Ok(tx)
             }
@@ -268,15 +272,23 @@ impl TenantTx {
         }
     }
 
-    pub(crate) async fn begin(pool: &PgPool, tenant_id: TenantId) -> Result<TenantTx, Error> {
-        let mut tx = pool.begin().await?;
+    /// A request's transaction for `tenant`, for platform work that has no member's scope.
+    pub(crate) async fn begin(db: &Db, tenant_id: TenantId) -> Result<TenantTx, Error> {
+        TenantTx::begin_with(db, tenant_id, Work::Request).await
+    }
+
+    async fn begin_with(db: &Db, tenant_id: TenantId, work: Work) -> Result<TenantTx, Error> {
+        // The store's share first: a store past it waits for its own transactions, not for
+        // the pool every store shares.
+        let share = db.bulkhead().enter(tenant_id).await?;
+        let mut tx = db.pool().begin().await?;
         // SET takes no bind parameter: the value is formatted from an integer, never from text.
         // The simple-query protocol keeps one prepared statement per store out of the cache.
-        let set_tenant = format!("SET LOCAL app.current_tenant = '{}'", tenant_id.get());
+        let begin = format!("SET LOCAL app.current_tenant = '{}'; {}", tenant_id.get(), db.bounds_of(work));
         // Through `Executor` (a boxed `Send` future): `RawSql::execute`'s opaque future makes
         // every caller's future unprovably `Send` (a rustc limitation with sqlx's bounds).
-        (&mut *tx).execute(sqlx::raw_sql(&set_tenant)).await?;
-        Ok(TenantTx { tx, tenant_id })
+        (&mut *tx).execute(sqlx::raw_sql(&begin)).await?;
+        Ok(TenantTx { tx, tenant_id, _share: share })
     }
 
     pub fn tenant_id(&self) -> TenantId {

@@ -70,13 +70,38 @@ impl TestDb {
             }
             None => server.superuser.clone(),
         };
+        TestDb::connect(owner_options).await
+    }
+
+    /// A database on a PostgreSQL server of the test's own, for tests that stop, crash or
+    /// restart the server: the [`Cluster`] is theirs to break (and is stopped when dropped
+    /// with the test's process; its folder is under `target/test-postgres-own`).
+    pub async fn on_own_server() -> (TestDb, Cluster) {
+        let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../target/test-postgres-own")
+            .join(uuid::Uuid::new_v4().simple().to_string());
+        let cluster = Cluster::start(&folder, &ClusterOptions { durable: true, max_connections: 60 })
+            .await
+            .expect("start a PostgreSQL server of the test's own");
+        cluster.ensure_database("storefront").await.expect("create its database");
+        let owner_options = cluster.connect_options(SUPERUSER, "storefront");
+        let pool = PgPool::connect_with(owner_options.clone()).await.expect("connect to it");
+        migrate(&pool).await.expect("migrate it");
+        allow_app_login(&pool).await;
+        pool.close().await;
+        (TestDb::connect(owner_options).await, cluster)
+    }
+
+    async fn connect(owner_options: PgConnectOptions) -> TestDb {
         let owner = PgPoolOptions::new()
             .max_connections(4)
             .connect_with(owner_options.clone())
             .await
             .expect("connect as owner");
         let app_options = app_role_options(&owner_options);
-        let db = Db::connect(app_options.clone(), 8).await.expect("connect as the application role");
+        let db = Db::connect(app_options.clone(), crate::DbLimits::for_pool(8))
+            .await
+            .expect("connect as the application role");
         TestDb { owner, db, app_options }
     }
 

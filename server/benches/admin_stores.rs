@@ -40,7 +40,7 @@ async fn measure(database: &Database, runs: usize) -> anyhow::Result<()> {
     let email = Email::parse(STAFF_EMAIL).map_err(anyhow::Error::msg)?;
     let password = NewPassword::parse("bench staff passphrase", &email).map_err(anyhow::Error::msg)?;
     staff::create(&database.owner, &email, StaffRole::Support, Some(&password)).await?;
-    let db = Db::connect(database.app_options.clone(), 4).await?;
+    let db = Db::connect(database.app_options.clone(), domain::DbLimits::for_pool(4)).await?;
     let account = domain::accounts::authenticate(&db, &email, "bench staff passphrase")
         .await?
         .ok_or_else(|| anyhow::anyhow!("the bench staff account does not sign in"))?;

@@ -69,6 +69,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate => {
             let database = Database::open(&settings).await?;
+            database.wait_until_reachable(settings.database_wait).await?;
             let result = database.migrate().await;
             database.close().await;
             result?;

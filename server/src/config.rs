@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 
@@ -13,7 +14,13 @@ pub struct Settings {
     pub database_url: Option<String>,
     /// The schema owner's database, for migrations and seeding; defaults to `database_url`.
     pub database_owner_url: Option<String>,
-    pub database_max_connections: u32,
+    /// The request pool's size and every bound on how long the database may keep a request
+    /// (`DATABASE_*` variables; the README's configuration table).
+    pub database: domain::DbLimits,
+    /// How long `serve` and `migrate` wait for the database to accept connections at start.
+    pub database_wait: Duration,
+    /// How long requests in flight get to finish after SIGTERM (`SHUTDOWN_GRACE_SECONDS`).
+    pub shutdown_grace: Duration,
     /// How many password hashes may run at once (`PASSWORD_HASHING_CONCURRENCY`); the cores
     /// by default. Each takes 19 MiB and a core while it runs.
     pub password_hashing_concurrency: usize,
@@ -88,7 +95,10 @@ impl Settings {
         Ok(Settings {
             database_url: lookup("DATABASE_URL"),
             database_owner_url: lookup("DATABASE_OWNER_URL"),
-            database_max_connections: parse_or(&lookup, "DATABASE_MAX_CONNECTIONS", 16)?,
+            database: database_limits(&lookup)?,
+            database_wait: Duration::from_secs(parse_or(&lookup, "DATABASE_WAIT_SECONDS", 60)?),
+            // Kubernetes kills a pod 30 s after SIGTERM by default: finish before that.
+            shutdown_grace: Duration::from_secs(parse_or(&lookup, "SHUTDOWN_GRACE_SECONDS", 20)?),
             password_hashing_concurrency: parse_or(
                 &lookup,
                 "PASSWORD_HASHING_CONCURRENCY",
@@ -171,6 +181,40 @@ pub fn secure_cookies(public_url: &str) -> bool {
     !(host == "localhost" || host.starts_with("127.") || host == "[::1]")
 }
 
+/// The pool and its bounds: the defaults of [`domain::DbLimits::for_pool`], each overridable.
+fn database_limits(lookup: &impl Fn(&str) -> Option<String>) -> anyhow::Result<domain::DbLimits> {
+    let defaults = domain::DbLimits::for_pool(parse_or(lookup, "DATABASE_MAX_CONNECTIONS", 16)?);
+    let millis = |key: &str, default: Duration| -> anyhow::Result<Duration> {
+        Ok(Duration::from_millis(parse_or(lookup, key, default.as_millis() as u64)?))
+    };
+    let limits = domain::DbLimits {
+        acquire_timeout: millis("DATABASE_ACQUIRE_TIMEOUT_MS", defaults.acquire_timeout)?,
+        connections_per_store: parse_or(
+            lookup,
+            "DATABASE_CONNECTIONS_PER_STORE",
+            defaults.connections_per_store,
+        )?,
+        store_wait: millis("DATABASE_STORE_WAIT_MS", defaults.store_wait)?,
+        request: domain::Bounds {
+            lock_timeout: millis("DATABASE_LOCK_TIMEOUT_MS", defaults.request.lock_timeout)?,
+            statement_timeout: millis("DATABASE_STATEMENT_TIMEOUT_MS", defaults.request.statement_timeout)?,
+        },
+        bulk: domain::Bounds {
+            lock_timeout: millis("DATABASE_BULK_LOCK_TIMEOUT_MS", defaults.bulk.lock_timeout)?,
+            statement_timeout: millis("DATABASE_BULK_STATEMENT_TIMEOUT_MS", defaults.bulk.statement_timeout)?,
+        },
+        ..defaults
+    };
+    if limits.connections_per_store == 0 || limits.connections_per_store as u32 > limits.max_connections {
+        bail!(
+            "DATABASE_CONNECTIONS_PER_STORE must be between 1 and DATABASE_MAX_CONNECTIONS ({}), got {}",
+            limits.max_connections,
+            limits.connections_per_store
+        );
+    }
+    Ok(limits)
+}
+
 fn parse_or<T: std::str::FromStr>(
     lookup: &impl Fn(&str) -> Option<String>,
     key: &str,
@@ -212,7 +256,8 @@ mod tests {
         .unwrap();
         assert_eq!(s.listen_addr.port(), 8080);
         assert_eq!(s.public_url_for(s.listen_addr), "https://shop.example.com");
-        assert_eq!(s.database_max_connections, 40);
+        assert_eq!(s.database.max_connections, 40);
+        assert_eq!(s.database.connections_per_store, 10, "a quarter of the pool by default");
         assert!(secure_cookies("https://shop.example.com"));
     }
 

@@ -14,6 +14,7 @@ pub mod identity_provider;
 pub mod products;
 pub mod refusals;
 pub mod session_store;
+pub mod shutdown;
 pub mod startup;
 pub mod stripe_webhook;
 pub mod telemetry;

@@ -34,10 +34,11 @@ use crate::config::{secure_cookies, Settings};
 use crate::csrf::{self, AppOrigin};
 use crate::database::Database;
 use crate::export;
-use crate::health;
+use crate::health::{self, Readiness};
 use crate::identity_provider::IdentityProvider;
 use crate::products;
 use crate::session_store::IndexedSessionStore;
+use crate::shutdown;
 use crate::stripe_webhook;
 use crate::{refusals, telemetry};
 
@@ -55,6 +56,7 @@ pub struct Application {
     router: Router,
     database: Database,
     db: Db,
+    shutdown_grace: Duration,
 }
 
 impl Application {
@@ -67,6 +69,12 @@ impl Application {
 
     pub async fn build_with(settings: &Settings, database: Database) -> anyhow::Result<Application> {
         domain::password::set_concurrency(settings.password_hashing_concurrency);
+        let listener = std::net::TcpListener::bind(settings.listen_addr)
+            .with_context(|| format!("could not listen on {}", settings.listen_addr))?;
+        listener.set_nonblocking(true)?;
+        // Until the database answers, the probes say so: alive, not ready.
+        let starting = StartingUp::serve(&listener)?;
+        database.wait_until_reachable(settings.database_wait).await?;
         if settings.migrate_on_start || database.is_embedded() {
             database.migrate().await?;
         }
@@ -80,14 +88,14 @@ impl Application {
                 password: domain::seed::DEMO_PASSWORD.into(),
             });
         }
-        let db = Db::connect(database.app_options.clone(), settings.database_max_connections)
+        let db = Db::connect(database.app_options.clone(), settings.database.clone())
             .await
             .context("connecting as the application role")?;
         db.check_app_role().await?;
+        let readiness = Readiness::new(database.app_options.clone());
 
-        let listener = TcpListener::bind(settings.listen_addr)
-            .await
-            .with_context(|| format!("could not listen on {}", settings.listen_addr))?;
+        starting.stop().await;
+        let listener = TcpListener::from_std(listener)?;
         let leptos_options = LeptosOptions::builder()
             .output_name(SITE_NAME)
             .site_root(settings.site_root.as_str())
@@ -138,26 +146,25 @@ impl Application {
             }
             SignInMode::Local => state,
         };
-        let router = router(state, settings, &public_url, mode);
-        Ok(Application { listener, router, database, db })
-    }
-
-    /// The application's database handle (tests close it to see the app degrade).
-    pub fn db(&self) -> Db {
-        self.db.clone()
+        let router = router(state, settings, &public_url, mode).layer(Extension(readiness));
+        Ok(Application { listener, router, database, db, shutdown_grace: settings.shutdown_grace })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("a bound listener has an address")
     }
 
-    /// Serves until `shutdown` completes, lets requests in flight finish, then closes the
-    /// database (stopping the embedded cluster).
+    /// Serves until `shutdown` completes, lets requests in flight finish within the grace
+    /// period (then cuts them off: see [`crate::shutdown`]), then closes the database
+    /// (stopping the embedded cluster).
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         tracing::info!(addr = %self.local_addr(), "serving");
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
+        let served = shutdown::serve(self.listener, self.router, self.shutdown_grace, shutdown).await;
         tracing::info!("stopped serving");
+        // A connection cut off mid-statement comes back only when its statement ends: not waited for.
+        if tokio::time::timeout(Duration::from_secs(2), self.db.pool().close()).await.is_err() {
+            tracing::warn!("closed the database pool with statements still running: they roll back");
+        }
         self.database.close().await;
         served.context("serving HTTP")
     }
@@ -299,6 +306,42 @@ fn spawn_cleanup(store: IndexedSessionStore, db: Db) {
             }
         }
     });
+}
+
+/// What the listener answers while the database is not reachable yet at start: `/healthz`
+/// 200 (the process runs), everything else, `/readyz` included, 503.
+struct StartingUp {
+    stop: tokio::sync::oneshot::Sender<()>,
+    served: tokio::task::JoinHandle<()>,
+}
+
+impl StartingUp {
+    fn serve(listener: &std::net::TcpListener) -> anyhow::Result<StartingUp> {
+        let listener = TcpListener::from_std(listener.try_clone()?)?;
+        let router = Router::new().route("/healthz", get(health::healthz)).fallback(|| async {
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                [(axum::http::header::RETRY_AFTER, "5")],
+                "Starting: the database is not reachable yet.",
+            )
+        });
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let served = tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            if let Err(error) = axum::serve(listener, router).with_graceful_shutdown(shutdown).await {
+                tracing::warn!(%error, "the listener failed while starting");
+            }
+        });
+        Ok(StartingUp { stop, served })
+    }
+
+    /// Stops answering; the application's router takes the listener over.
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.served.await;
+    }
 }
 
 /// Completes on Ctrl-C or SIGTERM.

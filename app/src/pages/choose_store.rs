@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{ErrorNotice, Loading, TopBar};
+use crate::components::{answer_with_status, ErrorNotice, Loading, TopBar};
 use crate::error::AppError;
 use crate::stores::get_my_stores;
 
@@ -60,7 +60,10 @@ pub fn ChooseStorePage() -> impl IntoView {
                         Err(AppError::SignedOut) => view! {
                             <p class="mt-6 text-slate-600">"Please " <a class="text-indigo-700 underline" href="/login">"sign in"</a> " first."</p>
                         }.into_any(),
-                        Err(error) => view! { <div class="mt-6"><ErrorNotice error/></div> }.into_any(),
+                        Err(error) => {
+                            answer_with_status(&error);
+                            view! { <div class="mt-6"><ErrorNotice error/></div> }.into_any()
+                        }
                     }
                 })}
             </Suspense>

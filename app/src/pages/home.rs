@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{ErrorNotice, LoadingPage, Notice, StatusBadge, TopBar};
+use crate::components::{problem_page, LoadingPage, Notice, StatusBadge, TopBar};
 use crate::error::AppError;
 use crate::figures::{get_store_overview, DayRevenue, Period, StoreOverview, TopProduct};
 use crate::format;
@@ -46,10 +46,7 @@ pub fn HomePage() -> impl IntoView {
                         let deleted = query.with_untracked(|q| q.get("deleted").is_some());
                         view! { <Welcome demo_login=info.demo_login plans=info.plans deleted/> }.into_any()
                     }
-                    Err(error) => view! {
-                        <TopBar/>
-                        <main class="mx-auto max-w-5xl px-4 py-8"><ErrorNotice error/></main>
-                    }.into_any(),
+                    Err(error) => problem_page(error, "Overview"),
                 }
             })}
         </Suspense>

@@ -8,7 +8,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::{
-    Column, DataTable, EmptyState, ErrorNotice, FormAlert, FormFailure, LoadingPage, Notice, Pager,
+    problem_page, Column, DataTable, EmptyState, FormAlert, FormFailure, LoadingPage, Notice, Pager,
     StatusBadge, StorePage, SubmitButton, TopBar,
 };
 use crate::error::AppError;
@@ -17,7 +17,6 @@ use crate::orders::{
     get_new_order_choices, get_order, list_orders, ChangeOrderStatus, CreateOrder, NewOrderChoices,
     OrderList, OrderView, OrdersQuery, FORM_LINES, STATUSES,
 };
-use crate::pages::not_found::NotFound;
 use crate::pages::products::SECONDARY;
 use crate::pages::sign_in_required::SignInRequired;
 use crate::paging::PagingView;
@@ -42,14 +41,7 @@ pub fn OrdersPage() -> impl IntoView {
                 match orders.await {
                     Ok(list) => view! { <OrdersView list query=query()/> }.into_any(),
                     Err(AppError::SignedOut) => view! { <SignInRequired/> }.into_any(),
-                    Err(error) => view! {
-                        <TopBar/>
-                        <main class="mx-auto max-w-5xl px-4 py-8">
-                            <h1 class="text-2xl font-semibold">"Orders"</h1>
-                            <div class="mt-4"><ErrorNotice error/></div>
-                            <a class="mt-4 inline-block text-indigo-700 underline" href="/orders">"Show all orders"</a>
-                        </main>
-                    }.into_any(),
+                    Err(error) => problem_page(error, "Orders"),
                 }
             })}
         </Suspense>
@@ -154,11 +146,7 @@ pub fn OrderPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match order.await {
                     Ok(order) => view! { <OrderDetail order change created=created()/> }.into_any(),
-                    Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
-                    Err(AppError::SignedOut) => view! { <SignInRequired/> }.into_any(),
-                    Err(error) => view! {
-                        <TopBar/><main class="mx-auto max-w-5xl px-4 py-8"><ErrorNotice error/></main>
-                    }.into_any(),
+                    Err(error) => problem_page(error, "Order"),
                 }
             })}
         </Suspense>

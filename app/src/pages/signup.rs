@@ -6,7 +6,8 @@ use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{
-    problem_page, ErrorNotice, Field, FormAlert, FormFailure, Loading, LoadingPage, SubmitButton, TopBar,
+    answer_with_status, problem_page, ErrorNotice, Field, FormAlert, FormFailure, Loading, LoadingPage,
+    SubmitButton, TopBar,
 };
 use crate::error::AppError;
 use crate::format;
@@ -174,11 +175,14 @@ pub fn SignupWelcomePage() -> impl IntoView {
                             <p class="mt-4 text-slate-700">"No signup is waiting in this browser. If you paid for a store, sign in with the email you signed up with."</p>
                             <p class="mt-4"><a href="/login" class="text-indigo-700 underline">"Sign in"</a></p>
                         }.into_any(),
-                        Err(error) => view! {
+                        Err(error) => {
+                            answer_with_status(&error);
+                            view! {
                             <h1 class="text-2xl font-semibold">"Setting up your store"</h1>
                             <div class="mt-4"><ErrorNotice error/></div>
                             <p class="mt-4"><a href="/signup/welcome" class="text-indigo-700 underline">"Try again"</a></p>
-                        }.into_any(),
+                        }.into_any()
+                        }
                     }
                 })}
             </Suspense>

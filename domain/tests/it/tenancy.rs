@@ -52,7 +52,7 @@ async fn a_committed_scope_leaves_nothing_behind_on_the_connection() {
     let (a, _b) = two_stores(&t).await;
     let scope = t.scope(a.owner, a.tenant).await;
     // One connection only, so the next statement runs where the scope's transaction ran.
-    let db = domain::Db::connect(t.app_options.clone(), 1).await.unwrap();
+    let db = domain::Db::connect(t.app_options.clone(), domain::DbLimits::for_pool(1)).await.unwrap();
     let tx = db.begin_tenant(&scope).await.unwrap();
     tx.commit().await.unwrap();
     let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM products").fetch_one(db.pool()).await.unwrap();

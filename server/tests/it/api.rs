@@ -19,16 +19,6 @@ async fn health_and_readiness_answer_with_a_request_id() {
 }
 
 #[tokio::test]
-async fn readiness_fails_when_the_database_is_gone() {
-    let app = TestApp::spawn().await;
-    let visitor = app.visitor();
-    app.app_db.pool().close().await;
-    let ready = visitor.get("/readyz").await;
-    assert_eq!(ready.status(), 503);
-    assert_eq!(visitor.get("/healthz").await.status(), 200);
-}
-
-#[tokio::test]
 async fn signing_in_sets_a_protected_session_cookie_and_shows_the_store() {
     let app = TestApp::spawn().await;
     let store = app.db.store("Corner Shop").await;

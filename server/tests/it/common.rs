@@ -12,10 +12,10 @@ use sqlx::postgres::PgPoolOptions;
 pub struct TestApp {
     pub base: String,
     pub db: TestDb,
-    /// The server's own handle on the database.
-    pub app_db: domain::Db,
     /// Dropped with the `TestApp`: the server shuts down.
-    _stop: tokio::sync::oneshot::Sender<()>,
+    stop: tokio::sync::oneshot::Sender<()>,
+    /// Sent once the server has stopped serving.
+    stopped: tokio::sync::oneshot::Receiver<()>,
 }
 
 /// A browser-like client of one person: its own cookie jar, redirects not followed.
@@ -34,7 +34,11 @@ impl TestApp {
     /// The server runs on a runtime of its own, multi-threaded like the real binary's, and stops
     /// when the `TestApp` is dropped.
     pub async fn spawn_with(overrides: &[(&str, &str)]) -> TestApp {
-        let db = TestDb::new().await;
+        TestApp::spawn_on(TestDb::new().await, overrides).await
+    }
+
+    /// On `db` (one on a server of the test's own: [`TestDb::on_own_server`]).
+    pub async fn spawn_on(db: TestDb, overrides: &[(&str, &str)]) -> TestApp {
         let mut vars: Vec<(String, String)> =
             overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         for (key, value) in [
@@ -53,6 +57,7 @@ impl TestApp {
         let (owner_options, app_options) = (db.owner_options(), db.app_options.clone());
         let (started, ready) = tokio::sync::oneshot::channel();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (finished, stopped_serving) = tokio::sync::oneshot::channel::<()>();
         std::thread::spawn(move || {
             // The server's logs, with RUST_LOG set (`RUST_LOG=debug cargo test ... -- --nocapture`).
             if std::env::var_os("RUST_LOG").is_some() {
@@ -61,20 +66,32 @@ impl TestApp {
             let runtime = server::startup::runtime().expect("server runtime");
             runtime.block_on(async move {
                 // Connections of this runtime's own: an I/O resource belongs to the runtime that made it.
-                let owner = PgPoolOptions::new().max_connections(2).connect_lazy_with(owner_options);
-                let database = Database { owner, app_options, cluster: None };
+                let owner = PgPoolOptions::new().max_connections(2).connect_lazy_with(owner_options.clone());
+                let database = Database { owner, owner_options, app_options, cluster: None };
                 let application = Application::build_with(&settings, database).await.expect("build the app");
-                let _ = started.send((format!("http://{}", application.local_addr()), application.db()));
+                let _ = started.send(format!("http://{}", application.local_addr()));
                 application
                     .run_until(async {
                         let _ = stopped.await;
                     })
                     .await
                     .expect("serve");
+                let _ = finished.send(());
             });
         });
-        let (base, app_db) = ready.await.expect("the app started");
-        TestApp { base, db, app_db, _stop: stop }
+        let base = ready.await.expect("the app started");
+        TestApp { base, db, stop, stopped: stopped_serving }
+    }
+
+    /// Shuts the server down as SIGTERM does, and waits until it has stopped serving (a
+    /// shutdown that hangs fails the test after a minute). Gives the database back.
+    pub async fn shut_down(self) -> TestDb {
+        let _ = self.stop.send(());
+        tokio::time::timeout(std::time::Duration::from_secs(60), self.stopped)
+            .await
+            .expect("the server stopped within a minute")
+            .expect("the server thread ended cleanly");
+        self.db
     }
 
     /// A visitor on this app's own pages: like a browser, it sends their origin with every request.

@@ -7,6 +7,7 @@ mod back_office;
 mod billing;
 mod common;
 mod csrf;
+mod faults;
 mod hostile;
 mod isolation;
 mod mail;

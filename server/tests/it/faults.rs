@@ -1,0 +1,315 @@
+//! Faults: one store stuck on a lock, the database gone or late, a shutdown with requests
+//! still running. Each is made for real (a row lock held by another transaction, a PostgreSQL
+//! server of the test's own stopped or crashed) and judged by counts and statuses, never by
+//! timings.
+
+use std::time::Duration;
+
+use app::orders::CreateOrder;
+use domain::testing::{TestDb, TestStore};
+use domain::TenantId;
+
+use crate::common::{TestApp, Visitor};
+
+/// A customer and a product of `store`, as the order form sends them.
+async fn order_form(app: &TestApp, store: &TestStore) -> Vec<(&'static str, String)> {
+    app.db.add_orders(store.tenant, 1, &["paid"]).await;
+    let (customer, product): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT id FROM customers WHERE tenant_id = $1 LIMIT 1),
+                (SELECT id FROM products WHERE tenant_id = $1 ORDER BY id LIMIT 1)",
+    )
+    .bind(store.tenant)
+    .fetch_one(&app.db.owner)
+    .await
+    .unwrap();
+    vec![
+        ("customer", customer.to_string()),
+        ("lines[0][product]", product.to_string()),
+        ("lines[0][quantity]", "1".to_owned()),
+    ]
+}
+
+async fn place_order(visitor: &Visitor, form: &[(&'static str, String)]) -> (u16, Option<String>, String) {
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let response = visitor.call::<CreateOrder>(&form).await;
+    let retry_after = response.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+    (response.status().as_u16(), retry_after, response.text().await.unwrap())
+}
+
+/// How many of the app's statements wait on a lock right now.
+async fn waiting_on_locks(db: &TestDb) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity
+         WHERE usename = 'storefront_app' AND wait_event_type = 'Lock' AND datname = current_database()",
+    )
+    .fetch_one(&db.owner)
+    .await
+    .unwrap()
+}
+
+/// Waits (boundedly) until `n` of the app's statements wait on a lock.
+async fn until_waiting_on_locks(db: &TestDb, n: i64) {
+    for _ in 0..200 {
+        if waiting_on_locks(db).await >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("fewer than {n} of the app's statements ever waited on the lock");
+}
+
+/// Holds `tenant`'s row locked (as a stuck migration or import would) until the returned
+/// transaction ends: every new order of that store waits on it (its foreign key).
+async fn lock_store(db: &TestDb, tenant: TenantId) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut lock = db.owner.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE")
+        .bind(tenant)
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+    lock
+}
+
+#[tokio::test]
+async fn a_store_stuck_on_a_lock_holds_only_its_share_and_every_other_store_is_served() {
+    // A pool of 8, two a store: twelve stuck orders would hold it all without the bulkhead.
+    let app = TestApp::spawn_with(&[
+        ("DATABASE_MAX_CONNECTIONS", "8"),
+        ("DATABASE_CONNECTIONS_PER_STORE", "2"),
+        ("DATABASE_STORE_WAIT_MS", "200"),
+        ("DATABASE_LOCK_TIMEOUT_MS", "30000"),
+        ("DATABASE_STATEMENT_TIMEOUT_MS", "30000"),
+    ])
+    .await;
+    let (stuck, stuck_owner) = app.signed_in_store("Stuck Goods").await;
+    let (other, other_owner) = app.signed_in_store("Other Goods").await;
+    let (stuck_form, other_form) = (order_form(&app, &stuck).await, order_form(&app, &other).await);
+
+    let lock = lock_store(&app.db, stuck.tenant).await;
+    let stuck_owner = std::sync::Arc::new(stuck_owner);
+    let flood: Vec<_> = (0..12)
+        .map(|_| {
+            let (visitor, form) = (stuck_owner.clone(), stuck_form.clone());
+            tokio::spawn(async move { place_order(&visitor, &form).await })
+        })
+        .collect();
+    // The store's share is taken by orders waiting on the lock: the flood is real.
+    until_waiting_on_locks(&app.db, 2).await;
+
+    let mut other_answers = Vec::new();
+    for _ in 0..10 {
+        other_answers.push(place_order(&other_owner, &other_form).await.0);
+        other_answers.push(other_owner.get("/").await.status().as_u16());
+        other_answers.push(other_owner.get("/orders").await.status().as_u16());
+    }
+    assert!(other_answers.iter().all(|status| *status == 200), "another store's answers: {other_answers:?}");
+
+    // The stuck store's own page says why, with its real status.
+    let page = stuck_owner.get("/orders").await;
+    assert_eq!(page.status(), 503);
+    assert!(page.headers().contains_key("retry-after"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("too many requests under way at once"), "{html}");
+
+    lock.commit().await.unwrap();
+    let mut placed = 0;
+    for answer in flood {
+        let (status, retry_after, body) = answer.await.unwrap();
+        match status {
+            200 => placed += 1,
+            503 => {
+                assert!(body.contains("too many requests under way at once"), "{body}");
+                assert_eq!(retry_after.as_deref(), Some("2"));
+            }
+            other => panic!("a stuck store's order answered {other}: {body}"),
+        }
+    }
+    assert_eq!(placed, 2, "the orders that held the store's share went through once the lock was gone");
+    let orders = app.db.count("orders WHERE tenant_id = $1", stuck.tenant).await;
+    assert_eq!(orders, 1 + placed, "each order answered 200 is stored, and no other");
+}
+
+#[tokio::test]
+async fn a_statement_past_its_lock_bound_answers_503_and_the_form_keeps_what_was_typed() {
+    let app = TestApp::spawn_with(&[("DATABASE_LOCK_TIMEOUT_MS", "300")]).await;
+    let (store, owner) = app.signed_in_store("Corner Shop").await;
+    let form = order_form(&app, &store).await;
+    let lock = lock_store(&app.db, store.tenant).await;
+
+    let (status, retry_after, body) = place_order(&owner, &form).await;
+    assert_eq!((status, retry_after.as_deref()), (503, Some("5")), "{body}");
+    assert_eq!(app.db.count("orders WHERE tenant_id = $1", store.tenant).await, 1, "nothing was stored");
+
+    // Without JavaScript, the form comes back with the message and what was typed.
+    let customer = [("name", "Ada Lovelace"), ("email", "ada@example.test")];
+    let answer = owner.submit::<app::customers::SaveCustomer>("/customers/new", &customer).await;
+    let html = owner.follow(answer).await;
+    assert!(html.contains("Please try again in a moment"), "{html}");
+    assert!(html.contains("value=\"Ada Lovelace\""), "what was typed is kept: {html}");
+    lock.rollback().await.unwrap();
+
+    let (status, _, body) = place_order(&owner, &form).await;
+    assert_eq!(status, 200, "the same order goes through once the lock is gone: {body}");
+}
+
+#[tokio::test]
+async fn readiness_has_its_own_connection_and_a_busy_pool_does_not_make_it_fail() {
+    let app = TestApp::spawn_with(&[
+        ("DATABASE_MAX_CONNECTIONS", "2"),
+        ("DATABASE_CONNECTIONS_PER_STORE", "2"),
+        ("DATABASE_LOCK_TIMEOUT_MS", "30000"),
+    ])
+    .await;
+    let (store, owner) = app.signed_in_store("Corner Shop").await;
+    let form = order_form(&app, &store).await;
+    let lock = lock_store(&app.db, store.tenant).await;
+    let owner = std::sync::Arc::new(owner);
+    let stuck: Vec<_> = (0..2)
+        .map(|_| {
+            let (owner, form) = (owner.clone(), form.clone());
+            tokio::spawn(async move { place_order(&owner, &form).await })
+        })
+        .collect();
+    until_waiting_on_locks(&app.db, 2).await;
+    // The request pool is all taken, but the database is up, and readiness says so.
+    let readiness = app.visitor().get("/readyz").await;
+    assert_eq!(readiness.status(), 200);
+    lock.commit().await.unwrap();
+    for order in stuck {
+        assert_eq!(order.await.unwrap().0, 200);
+    }
+}
+
+#[tokio::test]
+async fn with_the_database_down_everything_fails_fast_with_503_and_the_app_recovers() {
+    let (db, cluster) = TestDb::on_own_server().await;
+    let _crash_at_end = CrashAtEnd(&cluster);
+    let app = TestApp::spawn_on(db, &[("DATABASE_ACQUIRE_TIMEOUT_MS", "500")]).await;
+    let (_store, owner) = app.signed_in_store("Corner Shop").await;
+    assert_eq!(owner.get("/").await.status(), 200, "positive control: the dashboard renders");
+
+    cluster.crash().await.unwrap();
+    assert_eq!(app.visitor().get("/readyz").await.status(), 503);
+    assert_eq!(app.visitor().get("/healthz").await.status(), 200, "the process still runs");
+    // Every page of a store that reads the database (the sign-in page's store choice too).
+    let pages = [
+        "/",
+        "/orders",
+        "/orders/new",
+        "/orders/1",
+        "/customers",
+        "/customers/new",
+        "/customers/1",
+        "/products",
+        "/products/new",
+        "/products/1",
+        "/team",
+        "/settings",
+        "/audit",
+        "/billing",
+        "/auth/choose-store",
+    ];
+    for page in pages {
+        let answer = owner.get(page).await;
+        assert_eq!(answer.status(), 503, "{page}");
+        assert!(answer.headers().contains_key("retry-after"), "{page}");
+        let html = answer.text().await.unwrap();
+        assert!(html.contains("Please try again in a moment"), "{page}: {html}");
+    }
+    let overview = owner.call::<app::figures::GetStoreOverview>(&[("period", "Last7Days")]).await;
+    assert_eq!(overview.status(), 503);
+    assert!(overview.text().await.unwrap().contains("Unavailable"));
+
+    cluster.restart().await.unwrap();
+    let mut ready = false;
+    for _ in 0..100 {
+        if app.visitor().get("/readyz").await.status() == 200 {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "ready again once the database is back");
+    let mut served = 0;
+    for _ in 0..50 {
+        if owner.get("/").await.status() == 200 {
+            served += 1;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(served, 1, "the session survived and the dashboard renders again");
+}
+
+#[tokio::test]
+async fn the_server_starts_before_the_database_and_is_ready_once_it_answers() {
+    let (db, cluster) = TestDb::on_own_server().await;
+    let _crash_at_end = CrashAtEnd(&cluster);
+    cluster.stop_any().await.unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (listen, base) = (format!("127.0.0.1:{port}"), format!("http://127.0.0.1:{port}"));
+    let probe = async {
+        let client = reqwest::Client::new();
+        let mut answered = None;
+        for _ in 0..100 {
+            if let Ok(response) = client.get(format!("{base}/readyz")).send().await {
+                answered = Some(response.status().as_u16());
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let health = client.get(format!("{base}/healthz")).send().await.unwrap().status();
+        let page = client.get(format!("{base}/")).send().await.unwrap().status();
+        cluster.restart().await.unwrap();
+        (answered, health, page)
+    };
+    let settings = [("LISTEN_ADDR", listen.as_str())];
+    let (app, (ready_before, health, page)) = tokio::join!(TestApp::spawn_on(db, &settings), probe);
+    assert_eq!(ready_before, Some(503), "not ready while the database is down");
+    assert_eq!((health.as_u16(), page.as_u16()), (200, 503), "alive, and pages say it is starting");
+    assert_eq!(app.visitor().get("/readyz").await.status(), 200);
+    let (_store, owner) = app.signed_in_store("Corner Shop").await;
+    assert_eq!(owner.get("/").await.status(), 200);
+}
+
+/// Stops a test's own server however the test ends.
+struct CrashAtEnd<'a>(&'a domain::embedded::Cluster);
+
+impl Drop for CrashAtEnd<'_> {
+    fn drop(&mut self) {
+        self.0.crash_blocking();
+    }
+}
+
+#[tokio::test]
+async fn a_shutdown_cuts_off_what_still_runs_at_its_deadline_and_nothing_of_it_is_stored() {
+    let db = TestDb::new().await;
+    let store = db.store("Corner Shop").await;
+    let app =
+        TestApp::spawn_on(db, &[("SHUTDOWN_GRACE_SECONDS", "1"), ("DATABASE_LOCK_TIMEOUT_MS", "60000")])
+            .await;
+    let owner = app.visitor();
+    owner.sign_in(&store.owner_email, domain::testing::TEST_PASSWORD).await;
+    let form = order_form(&app, &store).await;
+    let lock = lock_store(&app.db, store.tenant).await;
+    let stuck = tokio::spawn({
+        let form = form.clone();
+        async move { place_order(&owner, &form).await }
+    });
+    until_waiting_on_locks(&app.db, 1).await;
+
+    // The server stops by itself once its grace has run out.
+    let db = app.shut_down().await;
+    let (status, _, body) = stuck.await.unwrap();
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("restarting"), "{body}");
+    lock.commit().await.unwrap();
+    // The cut-off order's transaction never committed: once its backend is gone, nothing of it.
+    for _ in 0..100 {
+        if waiting_on_locks(&db).await == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(db.count("orders WHERE tenant_id = $1", store.tenant).await, 1);
+}
