@@ -152,6 +152,59 @@ impl Cluster {
         Ok(())
     }
 
+    /// Kills the server and every process of it with SIGKILL, as the kernel's OOM killer or a
+    /// lost machine would: not even an immediate shutdown's cleanup. The next start recovers.
+    pub async fn kill(&self) -> Result<(), EmbeddedError> {
+        let pid_file = std::fs::read_to_string(self.pgdata.join("postmaster.pid"))?;
+        let postmaster: u32 =
+            pid_file.lines().next().and_then(|line| line.trim().parse().ok()).ok_or_else(|| {
+                EmbeddedError::Command { command: "kill".into(), detail: "no postmaster pid".into() }
+            })?;
+        let mut pids = vec![postmaster];
+        for entry in std::fs::read_dir("/proc")?.flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+            // The parent's pid is the second field after the command's closing parenthesis.
+            let parent = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1));
+            if parent.and_then(|p| p.parse::<u32>().ok()) == Some(postmaster) {
+                pids.push(pid);
+            }
+        }
+        let pids: Vec<String> = pids.iter().map(u32::to_string).collect();
+        // A backend that ends on its own meanwhile makes `kill` fail for its pid: what counts
+        // is that every one is dead below.
+        let _ = Command::new("kill")
+            .arg("-KILL")
+            .args(&pids)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .await?;
+        // Dead once each is gone or a zombie. A zombie's pid still looks alive to the next
+        // server's check of `postmaster.pid` (where nothing reaps orphans, as in some
+        // containers): the lock files of a server known dead are removed, as an operator would.
+        let dead = |pid: &String| match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            Ok(stat) => stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+            Err(_) => true,
+        };
+        for _ in 0..200 {
+            if pids.iter().all(dead) {
+                for entry in std::fs::read_dir(&self.pgdata)?.flatten() {
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    if name == "postmaster.pid" || (name.starts_with(".s.PGSQL.") && name.ends_with(".lock"))
+                    {
+                        let _ = std::fs::remove_file(entry.path());
+                    }
+                }
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        Err(EmbeddedError::Command {
+            command: "kill".into(),
+            detail: "the server's processes did not end".into(),
+        })
+    }
+
     /// [`Cluster::crash`] from synchronous code (a test's `Drop`), if it runs.
     pub fn crash_blocking(&self) {
         use std::os::unix::process::CommandExt;

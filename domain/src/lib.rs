@@ -16,6 +16,7 @@ pub mod embedded;
 pub mod error;
 pub mod export;
 pub mod figures;
+pub mod idempotency;
 pub mod orders;
 pub mod paging;
 pub mod password;

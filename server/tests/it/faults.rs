@@ -8,6 +8,7 @@ use std::time::Duration;
 use app::orders::CreateOrder;
 use domain::testing::{TestDb, TestStore};
 use domain::TenantId;
+use sqlx::Connection;
 
 use crate::common::{TestApp, Visitor};
 
@@ -270,6 +271,109 @@ async fn the_server_starts_before_the_database_and_is_ready_once_it_answers() {
     assert_eq!(app.visitor().get("/readyz").await.status(), 200);
     let (_store, owner) = app.signed_in_store("Corner Shop").await;
     assert_eq!(owner.get("/").await.status(), 200);
+}
+
+/// Places orders one after another until told to stop: each answered 200 is acknowledged (its
+/// id kept), every other answer is counted by status.
+async fn write_load(
+    owner: std::sync::Arc<Visitor>,
+    form: Vec<(&'static str, String)>,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> (Vec<i64>, std::collections::BTreeMap<u16, usize>) {
+    let (mut acknowledged, mut refused) = (Vec::new(), std::collections::BTreeMap::new());
+    while !*stop.borrow() {
+        let (status, _, body) = place_order(&owner, &form).await;
+        if status == 200 {
+            acknowledged
+                .push(serde_json::from_str::<i64>(&body).unwrap_or_else(|_| panic!("an order id: {body}")));
+        } else {
+            *refused.entry(status).or_default() += 1;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    (acknowledged, refused)
+}
+
+#[tokio::test]
+async fn a_database_crashed_and_killed_under_write_load_loses_no_acknowledged_order() {
+    let (db, cluster) = TestDb::on_own_server().await;
+    let _crash_at_end = CrashAtEnd(&cluster);
+    let app = TestApp::spawn_on(db, &[("DATABASE_ACQUIRE_TIMEOUT_MS", "500")]).await;
+    let (store, owner) = app.signed_in_store("Corner Shop").await;
+    let form = order_form(&app, &store).await;
+    let owner = std::sync::Arc::new(owner);
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let writers: Vec<_> =
+        (0..4).map(|_| tokio::spawn(write_load(owner.clone(), form.clone(), stopping.clone()))).collect();
+
+    for outage in [Outage::Crash, Outage::Kill] {
+        until_orders_grow(&app.db, store.tenant, 20).await;
+        match outage {
+            Outage::Crash => cluster.crash().await.unwrap(),
+            Outage::Kill => cluster.kill().await.unwrap(),
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        cluster.restart().await.unwrap();
+    }
+    until_orders_grow(&app.db, store.tenant, 20).await;
+    stop.send_replace(true);
+
+    let (mut acknowledged, mut refused) = (Vec::new(), std::collections::BTreeMap::<u16, usize>::new());
+    for writer in writers {
+        let (ids, statuses) = writer.await.unwrap();
+        acknowledged.extend(ids);
+        for (status, n) in statuses {
+            *refused.entry(status).or_default() += n;
+        }
+    }
+    assert!(refused.keys().all(|status| *status == 503), "during the outages only 503: {refused:?}");
+    assert!(refused.get(&503).is_some_and(|n| *n > 0), "positive control: the outages were felt");
+    // A pool of its own: the test's pool does not outlive the crashes.
+    let after = sqlx::PgPool::connect_with(app.db.owner_options()).await.unwrap();
+    let stored: Vec<i64> = sqlx::query_scalar("SELECT id FROM orders WHERE tenant_id = $1 AND id = ANY($2)")
+        .bind(store.tenant)
+        .bind(&acknowledged)
+        .fetch_all(&after)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), acknowledged.len(), "every acknowledged order is stored");
+    let without_items: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM orders o WHERE o.tenant_id = $1
+           AND NOT EXISTS (SELECT 1 FROM order_items i WHERE i.tenant_id = o.tenant_id AND i.order_id = o.id)",
+    )
+    .bind(store.tenant)
+    .fetch_one(&after)
+    .await
+    .unwrap();
+    assert_eq!(without_items, 0, "no order without its items");
+}
+
+enum Outage {
+    Crash,
+    Kill,
+}
+
+/// Waits (boundedly) until the store has `more` orders than now. Counts on a fresh connection
+/// each time: the test's own pool does not outlive a crash of the server.
+async fn until_orders_grow(db: &TestDb, tenant: TenantId, more: i64) {
+    let count = || async {
+        let mut connection = sqlx::PgConnection::connect_with(&db.owner_options()).await.ok()?;
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM orders WHERE tenant_id = $1")
+            .bind(tenant)
+            .fetch_one(&mut connection)
+            .await
+            .ok()
+    };
+    let mut before = None;
+    for _ in 0..600 {
+        match (before, count().await) {
+            (None, now) => before = now,
+            (Some(before), Some(now)) if now >= before + more => return,
+            _ => {}
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("orders stopped being placed");
 }
 
 /// Stops a test's own server however the test ends.
