@@ -9,6 +9,7 @@ pub mod components;
 pub mod customers;
 pub mod error;
 pub mod figures;
+pub mod form_key;
 pub mod format;
 #[cfg(feature = "ssr")]
 pub mod mail;

@@ -193,6 +193,8 @@ pub struct NewOrderChoices {
     pub store_name: String,
     pub currency: String,
     pub can_write: bool,
+    /// This showing of the form's idempotency key: a repeated submission places one order.
+    pub form_key: String,
 }
 
 /// The most customers and products the form lists; a search narrows the customers.
@@ -216,6 +218,7 @@ pub async fn get_new_order_choices(customer_search: Option<String>) -> Result<Ne
         store_name: labels.name,
         currency: labels.currency,
         can_write: scope.may(domain::Permission::WriteBusinessData),
+        form_key: domain::idempotency::IdempotencyKey::new().to_string(),
     })
 }
 
@@ -233,11 +236,16 @@ pub struct LineInput {
 pub async fn create_order(
     customer: String,
     #[server(default)] lines: Vec<LineInput>,
+    /// Minted with the form; the same key again returns the order it placed.
+    #[server(default)]
+    idempotency_key: String,
 ) -> Result<i64, AppError> {
     use domain::orders::NewOrderLine;
     use domain::FieldErrors;
 
-    let mut typed: Vec<(String, String)> = vec![("customer".into(), customer.clone())];
+    let key = crate::form_key::parse(&idempotency_key)?;
+    let mut typed: Vec<(String, String)> =
+        vec![("customer".into(), customer.clone()), ("idempotency_key".into(), idempotency_key.clone())];
     for (i, line) in lines.iter().enumerate() {
         typed.push((format!("lines[{i}][product]"), line.product.clone()));
         typed.push((format!("lines[{i}][quantity]"), line.quantity.clone()));
@@ -264,7 +272,7 @@ pub async fn create_order(
             })?;
             chosen.push(NewOrderLine { product_id, quantity });
         }
-        let id = domain::orders::create(&state.db, &scope, customer_id, &chosen).await?;
+        let id = domain::orders::create(&state.db, &scope, customer_id, &chosen, key).await?;
         tracing::info!(order = id, account = %scope.account_id(), "order created");
         leptos_axum::redirect(&format!("/orders/{id}?created=1"));
         Ok::<i64, AppError>(id)

@@ -74,7 +74,7 @@ mod futures_are_send {
         assert_send(customers::list(db, scope, None, customers::CustomerSort::Name, 1));
         assert_send(customers::get(db, scope, 1));
         assert_send(customers::choices(db, scope, None, 1));
-        assert_send(orders::create(db, scope, 1, &[]));
+        assert_send(orders::create(db, scope, 1, &[], None));
         assert_send(settings::labels(db, scope));
         assert_send(settings::get(db, scope));
         assert_send(settings::update(db, scope, &settings::SettingsInput::default()));

@@ -4,6 +4,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Action, Changes};
+use crate::idempotency::{self, Creation, IdempotencyKey};
 use crate::{Db, Error, FieldErrors, Permission, TenantScope};
 
 pub const PAGE_SIZE: i64 = 25;
@@ -257,16 +258,23 @@ pub struct NewOrderLine {
 
 /// Places a pending order for one of the store's customers. Prices come from the catalogue
 /// (never from the request) and the order, its lines and its total are written in one
-/// transaction. Returns the new order's id.
+/// transaction. Returns the new order's id; with a `key` used before, the order that key placed
+/// (nothing new).
 pub async fn create(
     db: &Db,
     scope: &TenantScope,
     customer_id: i64,
     lines: &[NewOrderLine],
+    key: Option<IdempotencyKey>,
 ) -> Result<i64, Error> {
     scope.require(Permission::WriteBusinessData)?;
     let lines = merge_lines(lines)?;
     let mut tx = db.begin_tenant(scope).await?;
+    if let Some(key) = key {
+        if let Some(placed) = idempotency::claim(&mut tx, key, Creation::Order).await? {
+            return Ok(placed);
+        }
+    }
     let tenant = tx.tenant_id();
     let customer: Option<String> =
         sqlx::query_scalar("SELECT name FROM customers WHERE tenant_id = $1 AND id = $2")
@@ -327,6 +335,9 @@ pub async fn create(
     let changes =
         Changes::new().set("customer_id", customer_id).set("lines", lines.len()).set("total_cents", total);
     audit::record(&mut tx, scope, Action::OrderCreated, &format!("Order #{order_id}"), changes).await?;
+    if let Some(key) = key {
+        idempotency::remember(&mut tx, key, &order_id).await?;
+    }
     tx.commit().await?;
     Ok(order_id)
 }

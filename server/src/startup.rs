@@ -292,7 +292,8 @@ fn browser_policy(settings: &Settings, public_url: &str) -> BrowserPolicy {
     BrowserPolicy::new(public_url, &origins)
 }
 
-/// Every ten minutes: deletes expired sessions and rate-limit buckets nobody has used for a day.
+/// Every ten minutes: deletes expired sessions, rate-limit buckets nobody has used for a day
+/// and idempotency keys more than a day old.
 fn spawn_cleanup(store: IndexedSessionStore, db: Db) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(600));
@@ -303,6 +304,9 @@ fn spawn_cleanup(store: IndexedSessionStore, db: Db) {
             }
             if let Err(error) = domain::rate_limits::forget_idle(&db).await {
                 tracing::warn!(%error, "could not delete idle rate-limit buckets");
+            }
+            if let Err(error) = domain::idempotency::forget_old(&db).await {
+                tracing::warn!(%error, "could not delete day-old idempotency keys");
             }
         }
     });

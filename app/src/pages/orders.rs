@@ -12,6 +12,7 @@ use crate::components::{
     StatusBadge, StorePage, SubmitButton, TopBar,
 };
 use crate::error::AppError;
+use crate::form_key::{self, FormKey};
 use crate::format;
 use crate::orders::{
     get_new_order_choices, get_order, list_orders, ChangeOrderStatus, CreateOrder, NewOrderChoices,
@@ -240,6 +241,8 @@ fn NewOrderForm(
     let (failure, field_error) = (form.error(), move |field| form.field(field));
     let typed_value = move |field: &str| form.typed(field);
     let customer = typed_value("customer").unwrap_or(preselected);
+    // A refused submission comes back with its key: trying again cannot place it twice.
+    let form_key = typed_value(form_key::FIELD).unwrap_or(choices.form_key.clone());
     let currency = choices.currency.clone();
     let product_options = choices
         .products
@@ -286,6 +289,7 @@ fn NewOrderForm(
                     </form>
                     <ActionForm action=create attr:class="mt-4 space-y-5 rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
                         <FormAlert failure/>
+                        <FormKey key=form_key/>
                         <div>
                             <label for="field-customer" class="block text-sm font-medium">"Customer"</label>
                             <select id="field-customer" name="customer" class=select required=true

@@ -69,7 +69,7 @@ async fn an_order_is_priced_from_the_catalogue_in_one_transaction() {
         NewOrderLine { product_id: tray, quantity: 1 },
         NewOrderLine { product_id: tote, quantity: 1 },
     ];
-    let id = orders::create(&t.db, &scope, ada, &lines).await.unwrap();
+    let id = orders::create(&t.db, &scope, ada, &lines, None).await.unwrap();
     let order = orders::detail(&t.db, &scope, id).await.unwrap();
     assert_eq!(order.status, "pending");
     assert_eq!(order.total_cents, 3 * 500 + 750);
@@ -97,13 +97,13 @@ async fn an_order_of_archived_or_foreign_things_writes_nothing() {
     let foreign_product = product(&t, &other, "THEIRS", "2.00").await;
     let line = |product_id| NewOrderLine { product_id, quantity: 1 };
 
-    let archived = orders::create(&t.db, &scope, ada, &[line(tote), line(old)]).await.unwrap_err();
+    let archived = orders::create(&t.db, &scope, ada, &[line(tote), line(old)], None).await.unwrap_err();
     assert_eq!(field_of(archived), "lines");
-    let theirs = orders::create(&t.db, &scope, ada, &[line(foreign_product)]).await.unwrap_err();
+    let theirs = orders::create(&t.db, &scope, ada, &[line(foreign_product)], None).await.unwrap_err();
     assert_eq!(field_of(theirs), "lines");
-    let stranger = orders::create(&t.db, &scope, foreign_customer, &[line(tote)]).await.unwrap_err();
+    let stranger = orders::create(&t.db, &scope, foreign_customer, &[line(tote)], None).await.unwrap_err();
     assert_eq!(field_of(stranger), "customer");
-    let empty = orders::create(&t.db, &scope, ada, &[]).await.unwrap_err();
+    let empty = orders::create(&t.db, &scope, ada, &[], None).await.unwrap_err();
     assert_eq!(field_of(empty), "lines");
 
     let orders: i64 = t.count("orders WHERE tenant_id = $1", store.tenant).await;

@@ -6,6 +6,7 @@ mod catalog;
 mod customers;
 mod export;
 mod figures;
+mod idempotency;
 mod orders;
 mod products;
 mod rate_limits;

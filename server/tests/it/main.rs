@@ -9,6 +9,7 @@ mod common;
 mod csrf;
 mod faults;
 mod hostile;
+mod idempotency;
 mod isolation;
 mod mail;
 mod refusals;

@@ -1,0 +1,125 @@
+//! Idempotent creation: the same form submitted again (a double click, a retry after an error,
+//! two tabs) creates one thing, and a key means something only in its own store.
+
+use std::sync::Arc;
+
+use app::orders::CreateOrder;
+use domain::testing::TestStore;
+
+use crate::common::{TestApp, Visitor};
+
+async fn order_form(app: &TestApp, store: &TestStore, key: &str) -> Vec<(&'static str, String)> {
+    app.db.add_orders(store.tenant, 1, &["paid"]).await;
+    let (customer, product): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT id FROM customers WHERE tenant_id = $1 LIMIT 1),
+                (SELECT id FROM products WHERE tenant_id = $1 ORDER BY id LIMIT 1)",
+    )
+    .bind(store.tenant)
+    .fetch_one(&app.db.owner)
+    .await
+    .unwrap();
+    vec![
+        ("customer", customer.to_string()),
+        ("lines[0][product]", product.to_string()),
+        ("lines[0][quantity]", "2".to_owned()),
+        ("idempotency_key", key.to_owned()),
+    ]
+}
+
+async fn place(visitor: &Visitor, form: &[(&'static str, String)]) -> (u16, String) {
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let response = visitor.call::<CreateOrder>(&form).await;
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+fn new_key() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+#[tokio::test]
+async fn an_order_submitted_again_with_its_key_is_placed_once() {
+    let app = TestApp::spawn().await;
+    let (store, owner) = app.signed_in_store("Corner Shop").await;
+    let form = order_form(&app, &store, &new_key()).await;
+    let before = app.db.count("orders WHERE tenant_id = $1", store.tenant).await;
+
+    let first = place(&owner, &form).await;
+    assert_eq!(first.0, 200, "{}", first.1);
+    // The answer was lost on the way, say: the person tries again.
+    assert_eq!(place(&owner, &form).await, first, "the same order is answered");
+    assert_eq!(app.db.count("orders WHERE tenant_id = $1", store.tenant).await, before + 1);
+
+    // Positive control: another showing of the form (another key) places another order.
+    let mut again = form.clone();
+    again[3].1 = new_key();
+    let second = place(&owner, &again).await;
+    assert_eq!(second.0, 200);
+    assert_ne!(second.1, first.1);
+    assert_eq!(app.db.count("orders WHERE tenant_id = $1", store.tenant).await, before + 2);
+}
+
+#[tokio::test]
+async fn the_same_key_sent_many_times_at_once_places_one_order() {
+    let app = TestApp::spawn().await;
+    let (store, owner) = app.signed_in_store("Corner Shop").await;
+    let form = order_form(&app, &store, &new_key()).await;
+    let before = app.db.count("orders WHERE tenant_id = $1", store.tenant).await;
+    let owner = Arc::new(owner);
+    let submissions: Vec<_> = (0..8)
+        .map(|_| {
+            let (owner, form) = (owner.clone(), form.clone());
+            tokio::spawn(async move { place(&owner, &form).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for submission in submissions {
+        answers.push(submission.await.unwrap());
+    }
+    assert!(answers.iter().all(|answer| *answer == answers[0] && answer.0 == 200), "{answers:?}");
+    assert_eq!(app.db.count("orders WHERE tenant_id = $1", store.tenant).await, before + 1);
+    // The fixture's orders have two lines each; the form's has one.
+    let items = app.db.count("order_items WHERE tenant_id = $1", store.tenant).await;
+    assert_eq!(items, 2 * before + 1, "the order's line is written once too");
+}
+
+#[tokio::test]
+async fn a_key_means_something_only_in_its_own_store() {
+    let app = TestApp::spawn().await;
+    let (a, a_owner) = app.signed_in_store("Store A").await;
+    let (b, b_owner) = app.signed_in_store("Store B").await;
+    let key = new_key();
+    let a_order = place(&a_owner, &order_form(&app, &a, &key).await).await;
+    assert_eq!(a_order.0, 200);
+    // B sends A's key (copied from A's page, say): B's own order is placed, A's stays A's.
+    let b_order = place(&b_owner, &order_form(&app, &b, &key).await).await;
+    assert_eq!(b_order.0, 200, "{}", b_order.1);
+    assert_ne!(b_order.1, a_order.1, "B was not answered with A's order");
+    let b_id: i64 = b_order.1.parse().unwrap();
+    let b_has_it: i64 = sqlx::query_scalar("SELECT count(*) FROM orders WHERE tenant_id = $1 AND id = $2")
+        .bind(b.tenant)
+        .bind(b_id)
+        .fetch_one(&app.db.owner)
+        .await
+        .unwrap();
+    assert_eq!(b_has_it, 1, "the order B was answered with is B's");
+}
+
+#[tokio::test]
+async fn a_key_that_is_not_one_is_refused_and_the_form_carries_a_fresh_one() {
+    let app = TestApp::spawn().await;
+    let (store, owner) = app.signed_in_store("Corner Shop").await;
+    let form = order_form(&app, &store, "'; DROP TABLE orders; --").await;
+    let (status, body) = place(&owner, &form).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("BadRequest"), "{body}");
+
+    let page = owner.get("/orders/new").await.text().await.unwrap();
+    let key = page
+        .split("name=\"idempotency_key\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the form carries a key");
+    assert!(uuid::Uuid::parse_str(key).is_ok(), "{key}");
+    let again = owner.get("/orders/new").await.text().await.unwrap();
+    assert!(!again.contains(key), "each showing of the form has a key of its own");
+}
