@@ -47,6 +47,8 @@ pub struct CustomerPage {
     pub store_name: String,
     pub currency: String,
     pub can_write: bool,
+    /// This showing of the form's idempotency key (used when it creates a customer).
+    pub form_key: String,
 }
 
 #[cfg(feature = "ssr")]
@@ -91,15 +93,26 @@ pub async fn get_customer(id: Option<i64>) -> Result<CustomerPage, AppError> {
         store_name: labels.name,
         currency: labels.currency,
         can_write: scope.may(domain::Permission::WriteBusinessData),
+        form_key: domain::idempotency::IdempotencyKey::new().to_string(),
     })
 }
 
 /// Creates a customer (`id` empty) or saves customer `id`, then shows it.
 #[server(endpoint = "save_customer")]
-pub async fn save_customer(id: Option<i64>, name: String, email: String) -> Result<(), AppError> {
+pub async fn save_customer(
+    id: Option<i64>,
+    name: String,
+    email: String,
+    #[server(default)] idempotency_key: String,
+) -> Result<(), AppError> {
     use domain::customers::{CustomerDraft, CustomerInput};
 
-    let typed = [("name", name.as_str()), ("email", email.as_str())];
+    let key = crate::form_key::parse(&idempotency_key)?;
+    let typed = [
+        ("name", name.as_str()),
+        ("email", email.as_str()),
+        (crate::form_key::FIELD, idempotency_key.as_str()),
+    ];
     let result = async {
         let (state, scope) = crate::session::current_store().await?;
         let input = CustomerInput { name: name.clone(), email: email.clone() };
@@ -109,7 +122,7 @@ pub async fn save_customer(id: Option<i64>, name: String, email: String) -> Resu
                 domain::customers::update(&state.db, &scope, id, &draft).await?;
                 (id, "updated")
             }
-            None => (domain::customers::create(&state.db, &scope, &draft).await?, "created"),
+            None => (domain::customers::create(&state.db, &scope, &draft, key).await?, "created"),
         };
         tracing::info!(customer = id, saved, account = %scope.account_id(), "customer saved");
         leptos_axum::redirect(&format!("/customers/{id}?saved={saved}"));

@@ -63,6 +63,8 @@ pub struct ProductPage {
     pub store_name: String,
     pub currency: String,
     pub can_write: bool,
+    /// This showing of the form's idempotency key (used when it creates a product).
+    pub form_key: String,
 }
 
 #[cfg(feature = "ssr")]
@@ -118,15 +120,28 @@ pub async fn get_product(id: Option<i64>) -> Result<ProductPage, AppError> {
         store_name: labels.name,
         currency: labels.currency,
         can_write: scope.may(domain::Permission::WriteBusinessData),
+        form_key: domain::idempotency::IdempotencyKey::new().to_string(),
     })
 }
 
 /// Creates a product (`id` empty) or saves product `id`, then shows it.
 #[server(endpoint = "save_product")]
-pub async fn save_product(id: Option<i64>, name: String, sku: String, price: String) -> Result<(), AppError> {
+pub async fn save_product(
+    id: Option<i64>,
+    name: String,
+    sku: String,
+    price: String,
+    #[server(default)] idempotency_key: String,
+) -> Result<(), AppError> {
     use domain::products::{ProductDraft, ProductInput};
 
-    let typed = [("name", name.as_str()), ("sku", sku.as_str()), ("price", price.as_str())];
+    let key = crate::form_key::parse(&idempotency_key)?;
+    let typed = [
+        ("name", name.as_str()),
+        ("sku", sku.as_str()),
+        ("price", price.as_str()),
+        (crate::form_key::FIELD, idempotency_key.as_str()),
+    ];
     let result = async {
         let (state, scope) = crate::session::current_store().await?;
         let currency = domain::settings::labels(&state.db, &scope).await?.currency;
@@ -137,7 +152,7 @@ pub async fn save_product(id: Option<i64>, name: String, sku: String, price: Str
                 domain::products::update(&state.db, &scope, id, &draft).await?;
                 (id, "updated")
             }
-            None => (domain::products::create(&state.db, &scope, &draft).await?, "created"),
+            None => (domain::products::create(&state.db, &scope, &draft, key).await?, "created"),
         };
         tracing::info!(product = id, saved, account = %scope.account_id(), "product saved");
         leptos_axum::redirect(&format!("/products/{id}?saved={saved}"));

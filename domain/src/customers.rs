@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::accounts::Email;
 use crate::audit::{self, Action, Changes};
 use crate::error::sqlstate;
+use crate::idempotency::{self, Creation, IdempotencyKey};
 use crate::paging::{contains_pattern, search_text, ListQuery, Paging};
 use crate::text::{self, Lines};
 use crate::{Db, Error, FieldErrors, Permission, TenantScope, TenantTx};
@@ -129,9 +130,19 @@ async fn fetch(tx: &mut TenantTx, id: i64) -> Result<Customer, Error> {
     .ok_or(Error::NotFound)
 }
 
-pub async fn create(db: &Db, scope: &TenantScope, draft: &CustomerDraft) -> Result<i64, Error> {
+pub async fn create(
+    db: &Db,
+    scope: &TenantScope,
+    draft: &CustomerDraft,
+    key: Option<IdempotencyKey>,
+) -> Result<i64, Error> {
     scope.require(Permission::WriteBusinessData)?;
     let mut tx = db.begin_tenant(scope).await?;
+    if let Some(key) = key {
+        if let Some(created) = idempotency::claim(&mut tx, key, Creation::Customer).await? {
+            return Ok(created);
+        }
+    }
     let id: i64 =
         sqlx::query_scalar("INSERT INTO customers (tenant_id, name, email) VALUES ($1, $2, $3) RETURNING id")
             .bind(tx.tenant_id())
@@ -142,6 +153,9 @@ pub async fn create(db: &Db, scope: &TenantScope, draft: &CustomerDraft) -> Resu
             .map_err(|e| email_taken(e.into(), &draft.email))?;
     let changes = Changes::new().set("name", &draft.name).set("email", draft.email.as_str());
     audit::record(&mut tx, scope, Action::CustomerCreated, &format!("Customer #{id}"), changes).await?;
+    if let Some(key) = key {
+        idempotency::remember(&mut tx, key, &id).await?;
+    }
     tx.commit().await?;
     Ok(id)
 }

@@ -63,7 +63,7 @@ mod futures_are_send {
         assert_send(orders::change_status(db, scope, 1, orders::OrderStatus::Paid));
         let product = products::ProductDraft::parse(&products::ProductInput::default(), "USD");
         if let Ok(product) = product {
-            assert_send(products::create(db, scope, &product));
+            assert_send(products::create(db, scope, &product, None));
             assert_send(products::update(db, scope, 1, &product));
         }
         assert_send(products::list(db, scope, &products::ProductFilter::default(), 1));

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::audit::{self, Action, Changes};
 use crate::billing::{self, Limited};
 use crate::error::sqlstate;
+use crate::idempotency::{self, Creation, IdempotencyKey};
 use crate::paging::{contains_pattern, search_text, ListQuery, Paging};
 use crate::text::{self, Lines};
 use crate::{Db, Error, FieldErrors, Permission, TenantScope, TenantTx};
@@ -245,10 +246,20 @@ async fn fetch(tx: &mut TenantTx, id: i64, for_update: bool) -> Result<Product, 
     .ok_or(Error::NotFound)
 }
 
-/// Adds a product; returns its id.
-pub async fn create(db: &Db, scope: &TenantScope, draft: &ProductDraft) -> Result<i64, Error> {
+/// Adds a product; returns its id (with a `key` used before, the product that key added).
+pub async fn create(
+    db: &Db,
+    scope: &TenantScope,
+    draft: &ProductDraft,
+    key: Option<IdempotencyKey>,
+) -> Result<i64, Error> {
     scope.require(Permission::WriteBusinessData)?;
     let mut tx = db.begin_tenant(scope).await?;
+    if let Some(key) = key {
+        if let Some(created) = idempotency::claim(&mut tx, key, Creation::Product).await? {
+            return Ok(created);
+        }
+    }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO products (tenant_id, name, sku, price_cents) VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -265,6 +276,9 @@ pub async fn create(db: &Db, scope: &TenantScope, draft: &ProductDraft) -> Resul
         .set("sku", draft.sku.as_str())
         .set("price_cents", draft.price_cents);
     audit::record(&mut tx, scope, Action::ProductCreated, &subject(id, draft.sku.as_str()), changes).await?;
+    if let Some(key) = key {
+        idempotency::remember(&mut tx, key, &id).await?;
+    }
     tx.commit().await?;
     Ok(id)
 }

@@ -13,6 +13,7 @@ use crate::customers::{
     get_customer, list_customers, CustomerList, CustomerPage, CustomersQuery, SaveCustomer, SORTS,
 };
 use crate::error::AppError;
+use crate::form_key::{self, FormKey};
 use crate::format;
 use crate::pages::products::{BUTTON, SECONDARY};
 
@@ -118,6 +119,8 @@ fn CustomerForm(
     let form = FormFailure::of(save);
     let (failure, field_error) = (form.error(), move |field| form.field(field));
     let initial = |field: &str, stored: Option<String>| form.typed(field).or(stored).unwrap_or_default();
+    // A refused submission comes back with its key: trying again cannot add the customer twice.
+    let form_key = initial(form_key::FIELD, Some(page.form_key.clone()));
     let customer = page.customer.clone();
     let name = initial("name", customer.as_ref().map(|c| c.name.clone()));
     let email = initial("email", customer.as_ref().map(|c| c.email.clone()));
@@ -149,6 +152,7 @@ fn CustomerForm(
                     <ActionForm action=save attr:class="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm" attr:novalidate=true>
                         <FormAlert failure/>
                         {customer_id.map(|id| view! { <input type="hidden" name="id" value=id.to_string()/> })}
+                        {customer_id.is_none().then(|| view! { <FormKey key=form_key/> })}
                         <Field label="Name" name="name" max_chars=field_limits::CUSTOMER_NAME required=true error=field_error("name") value=name autocomplete="off"/>
                         <Field label="Email" name="email" kind="email" max_chars=field_limits::EMAIL required=true error=field_error("email") value=email autocomplete="off"
                             hint="Each customer of your store has their own email address."/>

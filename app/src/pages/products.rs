@@ -11,6 +11,7 @@ use crate::components::{
     SortSelect, StatusBadge, StorePage, SubmitButton, TopBar,
 };
 use crate::error::AppError;
+use crate::form_key::{self, FormKey};
 use crate::format;
 use crate::products::{
     get_product, last_import_report, list_products, ArchiveProduct, ImportPage, ProductList, ProductPage,
@@ -145,6 +146,8 @@ fn ProductForm(
     let (name, sku) =
         (initial("name", stored(|p| p.name.clone())), initial("sku", stored(|p| p.sku.clone())));
     let price = initial("price", page.price_input.clone());
+    // A refused submission comes back with its key: trying again cannot add the product twice.
+    let form_key = initial(form_key::FIELD, page.form_key.clone());
     let product_id = product.as_ref().map(|p| p.id);
     let title = product.as_ref().map_or_else(|| "New product".to_owned(), |p| p.name.clone());
     let notice = saved.and_then(|saved| match saved.as_str() {
@@ -174,6 +177,7 @@ fn ProductForm(
                     <ActionForm action=save attr:class="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm" attr:novalidate=true>
                         <FormAlert failure/>
                         {product_id.map(|id| view! { <input type="hidden" name="id" value=id.to_string()/> })}
+                        {product_id.is_none().then(|| view! { <FormKey key=form_key/> })}
                         <Field label="Name" name="name" max_chars=field_limits::PRODUCT_NAME required=true error=field_error("name") value=name/>
                         <Field label="SKU" name="sku" max_chars=field_limits::SKU required=true error=field_error("sku") autocomplete="off"
                             hint="Letters, digits and - _ . / — unique in your store." value=sku/>

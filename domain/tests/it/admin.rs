@@ -280,7 +280,7 @@ async fn a_support_session_reads_the_store_read_only_and_is_logged_on_both_sides
         "USD",
     )
     .unwrap();
-    assert!(products::create(&t.db, &scope, &draft).await.is_err(), "a support session wrote");
+    assert!(products::create(&t.db, &scope, &draft, None).await.is_err(), "a support session wrote");
     // The database's wall too: the scope's transactions are read-only.
     let mut tx = t.db.begin_tenant(&scope).await.unwrap();
     let write = sqlx::query("UPDATE products SET name = 'x' WHERE tenant_id = $1")

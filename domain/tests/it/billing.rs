@@ -96,7 +96,7 @@ async fn checkout_opens_a_waiting_store_and_the_subscription_decides_access_from
     let scope = t.scope(store.owner, store.tenant).await;
     assert_eq!(scope.access(), Access::ReadOnly);
     assert!(products::list(&t.db, &scope, &Default::default(), 1).await.is_ok());
-    assert!(matches!(products::create(&t.db, &scope, &product(1)).await, Err(Error::ReadOnly)));
+    assert!(matches!(products::create(&t.db, &scope, &product(1), None).await, Err(Error::ReadOnly)));
     let mut tx = t.db.begin_tenant(&scope).await.unwrap();
     let write =
         sqlx::query("INSERT INTO customers (tenant_id, name, email) VALUES ($1, 'X', 'x@example.test')")
@@ -226,15 +226,15 @@ async fn the_plan_limits_products_on_sale_with_a_clear_message() {
     let scope = t.scope(store.owner, store.tenant).await;
     let mut ids = Vec::new();
     for n in 0..limit as usize {
-        ids.push(products::create(&t.db, &scope, &product(n)).await.unwrap());
+        ids.push(products::create(&t.db, &scope, &product(n), None).await.unwrap());
     }
-    let refused = products::create(&t.db, &scope, &product(1000)).await;
+    let refused = products::create(&t.db, &scope, &product(1000), None).await;
     let Err(Error::LimitReached(message)) = refused else { panic!("expected the limit, got {refused:?}") };
     assert!(message.contains(&format!("allows {limit} products")), "{message}");
     assert!(message.contains("Billing"), "{message}");
     // Archived products do not count; bringing one back does.
     products::set_archived(&t.db, &scope, ids[0], true).await.unwrap();
-    products::create(&t.db, &scope, &product(1001)).await.unwrap();
+    products::create(&t.db, &scope, &product(1001), None).await.unwrap();
     assert!(matches!(
         products::set_archived(&t.db, &scope, ids[0], false).await,
         Err(Error::LimitReached(_))

@@ -13,7 +13,7 @@ fn customer(name: &str, email: &str) -> CustomerDraft {
 
 async fn product(t: &TestDb, scope: &TenantScope, sku: &str, price: &str) -> i64 {
     let input = ProductInput { name: format!("Product {sku}"), sku: sku.into(), price: price.into() };
-    products::create(&t.db, scope, &ProductDraft::parse(&input, "USD").unwrap()).await.unwrap()
+    products::create(&t.db, scope, &ProductDraft::parse(&input, "USD").unwrap(), None).await.unwrap()
 }
 
 fn field_of(error: Error) -> String {
@@ -28,10 +28,11 @@ async fn customers_are_created_searched_and_edited() {
     let t = TestDb::new().await;
     let store = t.store("Alpha").await;
     let scope = t.scope(store.owner, store.tenant).await;
-    let ada = customers::create(&t.db, &scope, &customer("Ada Okafor", "ada@example.test")).await.unwrap();
-    customers::create(&t.db, &scope, &customer("Bo Lind", "bo@example.test")).await.unwrap();
+    let ada =
+        customers::create(&t.db, &scope, &customer("Ada Okafor", "ada@example.test"), None).await.unwrap();
+    customers::create(&t.db, &scope, &customer("Bo Lind", "bo@example.test"), None).await.unwrap();
     let taken =
-        customers::create(&t.db, &scope, &customer("Ada again", "ADA@example.test")).await.unwrap_err();
+        customers::create(&t.db, &scope, &customer("Ada again", "ADA@example.test"), None).await.unwrap_err();
     assert_eq!(field_of(taken), "email");
 
     let (found, paging) =
@@ -61,7 +62,7 @@ async fn an_order_is_priced_from_the_catalogue_in_one_transaction() {
     let t = TestDb::new().await;
     let store = t.store("Alpha").await;
     let scope = t.scope(store.owner, store.tenant).await;
-    let ada = customers::create(&t.db, &scope, &customer("Ada", "ada@example.test")).await.unwrap();
+    let ada = customers::create(&t.db, &scope, &customer("Ada", "ada@example.test"), None).await.unwrap();
     let tote = product(&t, &scope, "TOTE", "5.00").await;
     let tray = product(&t, &scope, "TRAY", "7.50").await;
     let lines = [
@@ -88,12 +89,12 @@ async fn an_order_of_archived_or_foreign_things_writes_nothing() {
     let scope = t.scope(store.owner, store.tenant).await;
     let other = t.store("Bravo").await;
     let other = t.scope(other.owner, other.tenant).await;
-    let ada = customers::create(&t.db, &scope, &customer("Ada", "ada@example.test")).await.unwrap();
+    let ada = customers::create(&t.db, &scope, &customer("Ada", "ada@example.test"), None).await.unwrap();
     let tote = product(&t, &scope, "TOTE", "5.00").await;
     let old = product(&t, &scope, "OLD", "1.00").await;
     products::set_archived(&t.db, &scope, old, true).await.unwrap();
     let foreign_customer =
-        customers::create(&t.db, &other, &customer("Bo", "bo@example.test")).await.unwrap();
+        customers::create(&t.db, &other, &customer("Bo", "bo@example.test"), None).await.unwrap();
     let foreign_product = product(&t, &other, "THEIRS", "2.00").await;
     let line = |product_id| NewOrderLine { product_id, quantity: 1 };
 

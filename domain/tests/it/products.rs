@@ -22,9 +22,14 @@ async fn products_are_searched_sorted_and_paged() {
     let scope = owner_scope(&t, "Alpha").await;
     for n in 0..30 {
         let name = if n % 3 == 0 { format!("Linen tote {n:02}") } else { format!("Walnut tray {n:02}") };
-        products::create(&t.db, &scope, &draft(&name, &format!("SKU-{n:02}"), &format!("{}.00", 30 - n)))
-            .await
-            .unwrap();
+        products::create(
+            &t.db,
+            &scope,
+            &draft(&name, &format!("SKU-{n:02}"), &format!("{}.00", 30 - n)),
+            None,
+        )
+        .await
+        .unwrap();
     }
     let (page, paging) = products::list(&t.db, &scope, &ProductFilter::default(), 1).await.unwrap();
     assert_eq!((paging.matching, paging.pages, page.len()), (30, 2, 25));
@@ -53,8 +58,8 @@ async fn a_sku_is_unique_in_its_store_only() {
     let t = TestDb::new().await;
     let a = owner_scope(&t, "Alpha").await;
     let b = owner_scope(&t, "Bravo").await;
-    products::create(&t.db, &a, &draft("Tote", "TOTE-1", "5")).await.unwrap();
-    let again = products::create(&t.db, &a, &draft("Other", "TOTE-1", "6")).await.unwrap_err();
+    products::create(&t.db, &a, &draft("Tote", "TOTE-1", "5"), None).await.unwrap();
+    let again = products::create(&t.db, &a, &draft("Other", "TOTE-1", "6"), None).await.unwrap_err();
     match again {
         Error::Taken(errors) => {
             let (field, message) = errors.iter().next().unwrap();
@@ -63,14 +68,16 @@ async fn a_sku_is_unique_in_its_store_only() {
         }
         other => panic!("expected a taken field, got {other:?}"),
     }
-    products::create(&t.db, &b, &draft("Tote", "TOTE-1", "5")).await.expect("another store may use the SKU");
+    products::create(&t.db, &b, &draft("Tote", "TOTE-1", "5"), None)
+        .await
+        .expect("another store may use the SKU");
 }
 
 #[tokio::test]
 async fn edits_and_archiving_are_recorded_in_the_audit_log() {
     let t = TestDb::new().await;
     let scope = owner_scope(&t, "Alpha").await;
-    let id = products::create(&t.db, &scope, &draft("Tote", "TOTE-1", "5")).await.unwrap();
+    let id = products::create(&t.db, &scope, &draft("Tote", "TOTE-1", "5"), None).await.unwrap();
     products::update(&t.db, &scope, id, &draft("Big tote", "TOTE-1", "5")).await.unwrap();
     products::set_archived(&t.db, &scope, id, true).await.unwrap();
 
@@ -97,11 +104,14 @@ async fn viewers_change_nothing_and_other_stores_products_are_not_found() {
     let t = TestDb::new().await;
     let store = t.store("Alpha").await;
     let owner = t.scope(store.owner, store.tenant).await;
-    let id = products::create(&t.db, &owner, &draft("Tote", "TOTE-1", "5")).await.unwrap();
+    let id = products::create(&t.db, &owner, &draft("Tote", "TOTE-1", "5"), None).await.unwrap();
     let viewer = t.account(&domain::testing::unique_email("viewer"), "irrelevant password").await;
     t.add_member(store.tenant, viewer, Role::Viewer).await;
     let viewer = t.scope(viewer, store.tenant).await;
-    assert!(matches!(products::create(&t.db, &viewer, &draft("X", "X", "1")).await, Err(Error::Forbidden)));
+    assert!(matches!(
+        products::create(&t.db, &viewer, &draft("X", "X", "1"), None).await,
+        Err(Error::Forbidden)
+    ));
     assert!(matches!(
         products::update(&t.db, &viewer, id, &draft("X", "X", "1")).await,
         Err(Error::Forbidden)
@@ -123,7 +133,7 @@ async fn viewers_change_nothing_and_other_stores_products_are_not_found() {
 async fn a_csv_import_is_all_or_nothing_and_export_reads_back() {
     let t = TestDb::new().await;
     let scope = owner_scope(&t, "Alpha").await;
-    products::create(&t.db, &scope, &draft("Tote", "TOTE-1", "5")).await.unwrap();
+    products::create(&t.db, &scope, &draft("Tote", "TOTE-1", "5"), None).await.unwrap();
 
     let bad = "sku,name,price\nTOTE-1,Tote v2,6.00\nTRAY-1,Tray,abc\n";
     let report = products::import_csv(&t.db, &scope, bad).await.unwrap();

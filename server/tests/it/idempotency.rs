@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
+use app::customers::SaveCustomer;
 use app::orders::CreateOrder;
+use app::products::SaveProduct;
 use domain::testing::TestStore;
 
 use crate::common::{TestApp, Visitor};
@@ -122,4 +124,38 @@ async fn a_key_that_is_not_one_is_refused_and_the_form_carries_a_fresh_one() {
     assert!(uuid::Uuid::parse_str(key).is_ok(), "{key}");
     let again = owner.get("/orders/new").await.text().await.unwrap();
     assert!(!again.contains(key), "each showing of the form has a key of its own");
+}
+
+#[tokio::test]
+async fn a_product_and_a_customer_submitted_again_are_added_once_and_keys_do_not_cross_forms() {
+    let app = TestApp::spawn().await;
+    let (store, owner) = app.signed_in_store("Corner Shop").await;
+    let key = new_key();
+    let product = [("name", "Linen Tote"), ("sku", "TOTE-9"), ("price", "12.50"), ("idempotency_key", &key)];
+    for _ in 0..2 {
+        let saved = owner.call::<SaveProduct>(&product).await;
+        assert!(saved.status().is_success(), "{}", saved.text().await.unwrap());
+    }
+    assert_eq!(app.db.count("products WHERE tenant_id = $1 AND sku = 'TOTE-9'", store.tenant).await, 1);
+
+    let customer_key = new_key();
+    let customer =
+        [("name", "Ada Lovelace"), ("email", "ada@example.test"), ("idempotency_key", &customer_key)];
+    for _ in 0..2 {
+        let saved = owner.call::<SaveCustomer>(&customer).await;
+        assert!(saved.status().is_success(), "{}", saved.text().await.unwrap());
+    }
+    assert_eq!(
+        app.db.count("customers WHERE tenant_id = $1 AND email = 'ada@example.test'", store.tenant).await,
+        1
+    );
+
+    // The product's key sent with a customer (a forged or confused request) creates nothing.
+    let crossed = [("name", "Bo Lind"), ("email", "bo@example.test"), ("idempotency_key", &key)];
+    let refused = owner.call::<SaveCustomer>(&crossed).await;
+    assert_eq!(refused.status(), 409);
+    assert_eq!(
+        app.db.count("customers WHERE tenant_id = $1 AND email = 'bo@example.test'", store.tenant).await,
+        0
+    );
 }

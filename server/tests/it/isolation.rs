@@ -217,7 +217,9 @@ async fn product_of(app: &TestApp, store: &TestStore, sku: &str) -> i64 {
     use domain::products::{ProductDraft, ProductInput};
     let scope = app.db.scope(store.owner, store.tenant).await;
     let input = ProductInput { name: format!("Bravo {sku}"), sku: sku.into(), price: "9.99".into() };
-    domain::products::create(&app.db.db, &scope, &ProductDraft::parse(&input, "USD").unwrap()).await.unwrap()
+    domain::products::create(&app.db.db, &scope, &ProductDraft::parse(&input, "USD").unwrap(), None)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
