@@ -31,6 +31,10 @@ const rss = by.rss ?? {};
 const overBudget = profile === 'release' && !(rss.peak_mb <= RSS_BUDGET_MB);
 console.log(`server RSS (${rss.allocator}): idle ${rss.idle_mb} MB, peak after the sign-ins ${rss.after_sign_in_peak_mb} MB, peak over the run ${rss.peak_mb} MB (release budget ${RSS_BUDGET_MB} MB${overBudget ? ': OVER' : ''})`);
 
+if (by.recovery) {
+  console.log(`recovery after a database crash: ${by.recovery.seconds === null ? 'never (60 s)' : `${fixed(by.recovery.seconds, 2)} s`} until a dashboard answers 200`);
+}
+
 const errors = rows.reduce((sum, row) => sum + (row.errors ?? 0), 0);
 console.log(`errors: ${errors}`);
 console.log(JSON.stringify({ preset, profile, figures: by, ratios, errors, rss_budget_mb: RSS_BUDGET_MB, over_budget: overBudget }));
