@@ -41,6 +41,8 @@ pub struct TeamPage {
     pub is_owner: bool,
     /// The link of the invitation just made, shown once.
     pub new_link: Option<NewLink>,
+    /// This showing of the invitation form's idempotency key.
+    pub form_key: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,6 +98,7 @@ pub async fn get_team() -> Result<TeamPage, AppError> {
         can_manage,
         is_owner: scope.role() == domain::Role::Owner,
         new_link,
+        form_key: domain::idempotency::IdempotencyKey::new().to_string(),
     })
 }
 
@@ -114,11 +117,26 @@ fn parse_role(role: &str) -> Result<domain::Role, AppError> {
 /// Invites `email` with `role`; the team page then shows the link once (no mail is sent
 /// without SMTP; the link is also logged).
 #[server(endpoint = "invite_member")]
-pub async fn invite_member(email: String, role: String) -> Result<(), AppError> {
-    let typed = [("email", email.as_str()), ("role", role.as_str())];
+pub async fn invite_member(
+    email: String,
+    role: String,
+    #[server(default)] idempotency_key: String,
+) -> Result<(), AppError> {
+    let key = crate::form_key::parse(&idempotency_key)?;
+    let typed = [
+        ("email", email.as_str()),
+        ("role", role.as_str()),
+        (crate::form_key::FIELD, idempotency_key.as_str()),
+    ];
     let result = async {
         let (state, scope) = crate::session::current_store().await?;
-        let invitation = domain::team::invite(&state.db, &scope, &email, parse_role(&role)?).await?;
+        let Some(invitation) =
+            domain::team::invite_once(&state.db, &scope, &email, parse_role(&role)?, key).await?
+        else {
+            // The same form again: its invitation was made (and mailed, or its link shown) once.
+            leptos_axum::redirect("/team?invited=1");
+            return Ok(());
+        };
         let url = format!(
             "{}/invitations/accept?token={}",
             state.site.public_url.trim_end_matches('/'),

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use crate::accounts::{Email, NewPassword};
 use crate::audit::{self, Action, Changes};
 use crate::billing::{self, Limited};
+use crate::idempotency::{self, Creation, IdempotencyKey};
 use crate::{password, AccountId, Db, Error, FieldErrors, Permission, Role, TenantId, TenantScope, TenantTx};
 
 /// How long an invitation link works.
@@ -75,13 +76,33 @@ pub struct Invitation {
 
 /// Invites `email` to the store with `role`. An open invitation to the same email is replaced.
 pub async fn invite(db: &Db, scope: &TenantScope, email: &str, role: Role) -> Result<Invitation, Error> {
+    invite_once(db, scope, email, role, None)
+        .await?
+        .ok_or_else(|| Error::Conflict("This invitation was already sent.".into()))
+}
+
+/// As [`invite`], once per `key`: `None` when the key already sent its invitation (a repeated
+/// submission), which is left as it was: its secret exists only in the link already given.
+pub async fn invite_once(
+    db: &Db,
+    scope: &TenantScope,
+    email: &str,
+    role: Role,
+    key: Option<IdempotencyKey>,
+) -> Result<Option<Invitation>, Error> {
     scope.require(Permission::ManageTeam)?;
     require_may_grant(scope, role)?;
     let email = Email::parse(email).map_err(|e| FieldErrors::single("email", e.to_string()))?;
     if crate::staff::is_staff_email(db, email.as_str()).await? {
         return Err(FieldErrors::single("email", STAFF_NOT_INVITED));
     }
-    // Counted once the invitation is worth sending: a typo costs nothing.
+    let mut tx = db.begin_tenant(scope).await?;
+    if let Some(key) = key {
+        if idempotency::claim::<i64>(&mut tx, key, Creation::Invitation).await?.is_some() {
+            return Ok(None);
+        }
+    }
+    // Counted once the invitation is worth sending: a typo and a repeat cost nothing.
     let (store_key, inviter_key) = (scope.tenant_id().to_string(), scope.account_id().to_string());
     crate::rate_limits::take(
         db,
@@ -91,7 +112,6 @@ pub async fn invite(db: &Db, scope: &TenantScope, email: &str, role: Role) -> Re
         ],
     )
     .await?;
-    let mut tx = db.begin_tenant(scope).await?;
     let tenant = tx.tenant_id();
     let already: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM memberships m JOIN accounts a ON a.id = m.account_id
@@ -132,13 +152,16 @@ pub async fn invite(db: &Db, scope: &TenantScope, email: &str, role: Role) -> Re
     billing::ensure_within_plan(&mut tx, Limited::Members).await?;
     let changes = Changes::new().set("email", email.as_str()).set("role", role.as_str());
     audit::record(&mut tx, scope, Action::MemberInvited, &format!("Invitation #{id}"), changes).await?;
+    if let Some(key) = key {
+        idempotency::remember(&mut tx, key, &id).await?;
+    }
     tx.commit().await?;
-    Ok(Invitation {
+    Ok(Some(Invitation {
         id,
         email: email.as_str().to_owned(),
         token: format!("{tenant}.{id}.{secret}"),
         expires_at,
-    })
+    }))
 }
 
 /// Revokes an open invitation: its link stops working.

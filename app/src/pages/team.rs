@@ -10,6 +10,7 @@ use crate::components::{
     problem_page, Field, FormAlert, FormFailure, LoadingPage, Notice, StorePage, SubmitButton, TopBar,
 };
 use crate::error::AppError;
+use crate::form_key::{self, FormKey};
 use crate::pages::products::{BUTTON, SECONDARY};
 use crate::team::{
     get_invitation, get_team, ChangeMemberRole, Delivery, InvitationPage, InviteMember, RemoveMember,
@@ -62,7 +63,7 @@ fn TeamView(
         .flatten()
         .next()
     });
-    let (can_manage, is_owner) = (page.can_manage, page.is_owner);
+    let (can_manage, is_owner, form_key) = (page.can_manage, page.is_owner, page.form_key.clone());
     let grantable = move |role: &str| is_owner || role != "owner";
     view! {
         <TopBar store_name=page.store_name.clone()/>
@@ -133,7 +134,7 @@ fn TeamView(
                 </ul>
             </section>
             {can_manage.then(|| view! {
-                <InviteForm invite is_owner/>
+                <InviteForm invite is_owner form_key/>
                 <section aria-labelledby="invitations-heading" class="mt-8">
                     <h2 id="invitations-heading" class="text-lg font-medium">"Open invitations"</h2>
                     {if page.invitations.is_empty() {
@@ -161,16 +162,19 @@ fn TeamView(
 }
 
 #[component]
-fn InviteForm(invite: ServerAction<InviteMember>, is_owner: bool) -> impl IntoView {
+fn InviteForm(invite: ServerAction<InviteMember>, is_owner: bool, form_key: String) -> impl IntoView {
     let form = FormFailure::of(invite);
     let (failure, field_error) = (form.error(), move |field| form.field(field));
     let email = form.typed("email").unwrap_or_default();
+    // A refused submission comes back with its key: trying again cannot invite twice.
+    let form_key = form.typed(form_key::FIELD).unwrap_or(form_key);
     let role = form.typed("role").unwrap_or_else(|| "member".into());
     view! {
         <section aria-labelledby="invite-heading" class="mt-8">
             <h2 id="invite-heading" class="text-lg font-medium">"Invite someone"</h2>
             <ActionForm action=invite attr:class="mt-2 space-y-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm" attr:novalidate=true>
                 <FormAlert failure/>
+                <FormKey key=form_key/>
                 <Field label="Email" name="email" kind="email" max_chars=field_limits::EMAIL required=true error=field_error("email") value=email autocomplete="off"/>
                 <div>
                     <label for="field-role" class="block text-sm font-medium">"Role"</label>

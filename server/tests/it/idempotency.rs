@@ -6,6 +6,7 @@ use std::sync::Arc;
 use app::customers::SaveCustomer;
 use app::orders::CreateOrder;
 use app::products::SaveProduct;
+use app::team::InviteMember;
 use domain::testing::TestStore;
 
 use crate::common::{TestApp, Visitor};
@@ -158,4 +159,29 @@ async fn a_product_and_a_customer_submitted_again_are_added_once_and_keys_do_not
         app.db.count("customers WHERE tenant_id = $1 AND email = 'bo@example.test'", store.tenant).await,
         0
     );
+}
+
+#[tokio::test]
+async fn an_invitation_submitted_again_with_its_key_is_made_once() {
+    let app = TestApp::spawn().await;
+    let (store, owner) = app.signed_in_store("Corner Shop").await;
+    let key = new_key();
+    let form = [("email", "newcomer@example.test"), ("role", "member"), ("idempotency_key", key.as_str())];
+    for _ in 0..3 {
+        let invited = owner.call::<InviteMember>(&form).await;
+        assert!(invited.status().is_success(), "{}", invited.text().await.unwrap());
+    }
+    let made = app
+        .db
+        .count("invitations WHERE tenant_id = $1 AND email = 'newcomer@example.test'", store.tenant)
+        .await;
+    assert_eq!(made, 1, "one invitation (a second one would have replaced the first's link)");
+    // Positive control: the form shown again (a new key) makes a new invitation.
+    let again = [("email", "newcomer@example.test"), ("role", "member"), ("idempotency_key", &new_key())];
+    assert!(owner.call::<InviteMember>(&again).await.status().is_success());
+    let made = app
+        .db
+        .count("invitations WHERE tenant_id = $1 AND email = 'newcomer@example.test'", store.tenant)
+        .await;
+    assert_eq!(made, 2);
 }
