@@ -176,6 +176,20 @@ impl TestDb {
         .expect("insert orders")
     }
 
+    /// A customer and a product of `tenant`, for an order: those of one order added with
+    /// [`TestDb::add_orders`].
+    pub async fn customer_and_product(&self, tenant: TenantId) -> (i64, i64) {
+        self.add_orders(tenant, 1, &["paid"]).await;
+        sqlx::query_as(
+            "SELECT (SELECT min(id) FROM customers WHERE tenant_id = $1),
+                    (SELECT min(id) FROM products WHERE tenant_id = $1)",
+        )
+        .bind(tenant)
+        .fetch_one(&self.owner)
+        .await
+        .expect("a customer and a product")
+    }
+
     pub async fn account(&self, email: &str, password: &str) -> AccountId {
         sqlx::query_scalar("INSERT INTO accounts (email, password_hash) VALUES ($1, $2) RETURNING id")
             .bind(email)

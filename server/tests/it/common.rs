@@ -126,6 +126,17 @@ impl TestApp {
         (store, visitor)
     }
 
+    /// The new-order form of `store` as its page sends it, without a key (each submission a new
+    /// order): one line (two of a product) for one of its customers.
+    pub async fn order_form(&self, store: &TestStore) -> Vec<(&'static str, String)> {
+        let (customer, product) = self.db.customer_and_product(store.tenant).await;
+        vec![
+            ("customer", customer.to_string()),
+            ("lines[0][product]", product.to_string()),
+            ("lines[0][quantity]", "2".to_owned()),
+        ]
+    }
+
     /// A member of the platform's staff, signed in (to the admin panel).
     pub async fn signed_in_staff(&self, role: StaffRole) -> Visitor {
         let (_, email) = self.db.staff(role).await;
@@ -160,6 +171,14 @@ impl Visitor {
         let location = response.headers()["location"].to_str().expect("a location").to_owned();
         let url = if location.starts_with("http") { location } else { self.url(&location) };
         self.client.get(url).send().await.expect("GET").text().await.expect("HTML")
+    }
+
+    /// Places the order `form` ([`TestApp::order_form`]): its status, `Retry-After` and body.
+    pub async fn place_order(&self, form: &[(&'static str, String)]) -> (u16, Option<String>, String) {
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let response = self.call::<app::orders::CreateOrder>(&form).await;
+        let retry_after = response.headers().get("retry-after").map(|v| v.to_str().unwrap_or("?").to_owned());
+        (response.status().as_u16(), retry_after, response.text().await.expect("an answer"))
     }
 
     /// Calls the server function `F`, which takes JSON, the way the hydrated page does.

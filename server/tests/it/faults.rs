@@ -5,36 +5,26 @@
 
 use std::time::Duration;
 
-use app::orders::CreateOrder;
-use domain::testing::{TestDb, TestStore};
+use domain::testing::TestDb;
 use domain::TenantId;
 use sqlx::Connection;
 
 use crate::common::{TestApp, Visitor};
 
-/// A customer and a product of `store`, as the order form sends them.
-async fn order_form(app: &TestApp, store: &TestStore) -> Vec<(&'static str, String)> {
-    app.db.add_orders(store.tenant, 1, &["paid"]).await;
-    let (customer, product): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT id FROM customers WHERE tenant_id = $1 LIMIT 1),
-                (SELECT id FROM products WHERE tenant_id = $1 ORDER BY id LIMIT 1)",
-    )
-    .bind(store.tenant)
-    .fetch_one(&app.db.owner)
-    .await
-    .unwrap();
-    vec![
-        ("customer", customer.to_string()),
-        ("lines[0][product]", product.to_string()),
-        ("lines[0][quantity]", "1".to_owned()),
-    ]
-}
+type Answer = tokio::task::JoinHandle<(u16, Option<String>, String)>;
 
-async fn place_order(visitor: &Visitor, form: &[(&'static str, String)]) -> (u16, Option<String>, String) {
-    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let response = visitor.call::<CreateOrder>(&form).await;
-    let retry_after = response.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
-    (response.status().as_u16(), retry_after, response.text().await.unwrap())
+/// `n` orders placed at once by `visitor`, each a task of its own.
+fn orders_at_once(
+    visitor: &std::sync::Arc<Visitor>,
+    form: &[(&'static str, String)],
+    n: usize,
+) -> Vec<Answer> {
+    (0..n)
+        .map(|_| {
+            let (visitor, form) = (visitor.clone(), form.to_vec());
+            tokio::spawn(async move { visitor.place_order(&form).await })
+        })
+        .collect()
 }
 
 /// How many of the app's statements wait on a lock right now.
@@ -84,22 +74,17 @@ async fn a_store_stuck_on_a_lock_holds_only_its_share_and_every_other_store_is_s
     .await;
     let (stuck, stuck_owner) = app.signed_in_store("Stuck Goods").await;
     let (other, other_owner) = app.signed_in_store("Other Goods").await;
-    let (stuck_form, other_form) = (order_form(&app, &stuck).await, order_form(&app, &other).await);
+    let (stuck_form, other_form) = (app.order_form(&stuck).await, app.order_form(&other).await);
 
     let lock = lock_store(&app.db, stuck.tenant).await;
     let stuck_owner = std::sync::Arc::new(stuck_owner);
-    let flood: Vec<_> = (0..12)
-        .map(|_| {
-            let (visitor, form) = (stuck_owner.clone(), stuck_form.clone());
-            tokio::spawn(async move { place_order(&visitor, &form).await })
-        })
-        .collect();
+    let flood = orders_at_once(&stuck_owner, &stuck_form, 12);
     // The store's share is taken by orders waiting on the lock: the flood is real.
     until_waiting_on_locks(&app.db, 2).await;
 
     let mut other_answers = Vec::new();
     for _ in 0..10 {
-        other_answers.push(place_order(&other_owner, &other_form).await.0);
+        other_answers.push(other_owner.place_order(&other_form).await.0);
         other_answers.push(other_owner.get("/").await.status().as_u16());
         other_answers.push(other_owner.get("/orders").await.status().as_u16());
     }
@@ -134,10 +119,10 @@ async fn a_store_stuck_on_a_lock_holds_only_its_share_and_every_other_store_is_s
 async fn a_statement_past_its_lock_bound_answers_503_and_the_form_keeps_what_was_typed() {
     let app = TestApp::spawn_with(&[("DATABASE_LOCK_TIMEOUT_MS", "300")]).await;
     let (store, owner) = app.signed_in_store("Corner Shop").await;
-    let form = order_form(&app, &store).await;
+    let form = app.order_form(&store).await;
     let lock = lock_store(&app.db, store.tenant).await;
 
-    let (status, retry_after, body) = place_order(&owner, &form).await;
+    let (status, retry_after, body) = owner.place_order(&form).await;
     assert_eq!((status, retry_after.as_deref()), (503, Some("5")), "{body}");
     assert_eq!(app.db.count("orders WHERE tenant_id = $1", store.tenant).await, 1, "nothing was stored");
 
@@ -149,7 +134,7 @@ async fn a_statement_past_its_lock_bound_answers_503_and_the_form_keeps_what_was
     assert!(html.contains("value=\"Ada Lovelace\""), "what was typed is kept: {html}");
     lock.rollback().await.unwrap();
 
-    let (status, _, body) = place_order(&owner, &form).await;
+    let (status, _, body) = owner.place_order(&form).await;
     assert_eq!(status, 200, "the same order goes through once the lock is gone: {body}");
 }
 
@@ -162,15 +147,9 @@ async fn readiness_has_its_own_connection_and_a_busy_pool_does_not_make_it_fail(
     ])
     .await;
     let (store, owner) = app.signed_in_store("Corner Shop").await;
-    let form = order_form(&app, &store).await;
+    let form = app.order_form(&store).await;
     let lock = lock_store(&app.db, store.tenant).await;
-    let owner = std::sync::Arc::new(owner);
-    let stuck: Vec<_> = (0..2)
-        .map(|_| {
-            let (owner, form) = (owner.clone(), form.clone());
-            tokio::spawn(async move { place_order(&owner, &form).await })
-        })
-        .collect();
+    let stuck = orders_at_once(&std::sync::Arc::new(owner), &form, 2);
     until_waiting_on_locks(&app.db, 2).await;
     // The request pool is all taken, but the database is up, and readiness says so.
     let readiness = app.visitor().get("/readyz").await;
@@ -282,7 +261,7 @@ async fn write_load(
 ) -> (Vec<i64>, std::collections::BTreeMap<u16, usize>) {
     let (mut acknowledged, mut refused) = (Vec::new(), std::collections::BTreeMap::new());
     while !*stop.borrow() {
-        let (status, _, body) = place_order(&owner, &form).await;
+        let (status, _, body) = owner.place_order(&form).await;
         if status == 200 {
             acknowledged
                 .push(serde_json::from_str::<i64>(&body).unwrap_or_else(|_| panic!("an order id: {body}")));
@@ -300,7 +279,7 @@ async fn a_database_crashed_and_killed_under_write_load_loses_no_acknowledged_or
     let _crash_at_end = CrashAtEnd(&cluster);
     let app = TestApp::spawn_on(db, &[("DATABASE_ACQUIRE_TIMEOUT_MS", "500")]).await;
     let (store, owner) = app.signed_in_store("Corner Shop").await;
-    let form = order_form(&app, &store).await;
+    let form = app.order_form(&store).await;
     let owner = std::sync::Arc::new(owner);
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let writers: Vec<_> =
@@ -394,11 +373,11 @@ async fn a_shutdown_cuts_off_what_still_runs_at_its_deadline_and_nothing_of_it_i
             .await;
     let owner = app.visitor();
     owner.sign_in(&store.owner_email, domain::testing::TEST_PASSWORD).await;
-    let form = order_form(&app, &store).await;
+    let form = app.order_form(&store).await;
     let lock = lock_store(&app.db, store.tenant).await;
     let stuck = tokio::spawn({
         let form = form.clone();
-        async move { place_order(&owner, &form).await }
+        async move { owner.place_order(&form).await }
     });
     until_waiting_on_locks(&app.db, 1).await;
 

@@ -4,35 +4,22 @@
 use std::sync::Arc;
 
 use app::customers::SaveCustomer;
-use app::orders::CreateOrder;
 use app::products::SaveProduct;
 use app::team::InviteMember;
 use domain::testing::TestStore;
 
 use crate::common::{TestApp, Visitor};
 
+/// The order form of `store` with `key`.
 async fn order_form(app: &TestApp, store: &TestStore, key: &str) -> Vec<(&'static str, String)> {
-    app.db.add_orders(store.tenant, 1, &["paid"]).await;
-    let (customer, product): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT id FROM customers WHERE tenant_id = $1 LIMIT 1),
-                (SELECT id FROM products WHERE tenant_id = $1 ORDER BY id LIMIT 1)",
-    )
-    .bind(store.tenant)
-    .fetch_one(&app.db.owner)
-    .await
-    .unwrap();
-    vec![
-        ("customer", customer.to_string()),
-        ("lines[0][product]", product.to_string()),
-        ("lines[0][quantity]", "2".to_owned()),
-        ("idempotency_key", key.to_owned()),
-    ]
+    let mut form = app.order_form(store).await;
+    form.push(("idempotency_key", key.to_owned()));
+    form
 }
 
 async fn place(visitor: &Visitor, form: &[(&'static str, String)]) -> (u16, String) {
-    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let response = visitor.call::<CreateOrder>(&form).await;
-    (response.status().as_u16(), response.text().await.unwrap())
+    let (status, _, body) = visitor.place_order(form).await;
+    (status, body)
 }
 
 fn new_key() -> String {

@@ -118,15 +118,7 @@ async fn viewers_cannot_change_products_and_other_roles_can() {
 async fn viewers_cannot_add_customers_or_place_orders_and_other_roles_can() {
     let app = TestApp::spawn().await;
     let store = app.db.store("Corner Shop").await;
-    app.db.add_orders(store.tenant, 1, &["paid"]).await;
-    let (customer, product): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT id FROM customers WHERE tenant_id = $1 LIMIT 1),
-                (SELECT id FROM products WHERE tenant_id = $1 ORDER BY id LIMIT 1)",
-    )
-    .bind(store.tenant)
-    .fetch_one(&app.db.owner)
-    .await
-    .unwrap();
+    let (customer, product) = app.db.customer_and_product(store.tenant).await;
     let (customer, product) = (customer.to_string(), product.to_string());
     for role in ROLES {
         let visitor = member(&app, &store, role).await;
