@@ -3,6 +3,7 @@
 //! `STRIPE_WEBHOOK_SECRET` and `STRIPE_PRICES`; `STRIPE_API_BASE` points the same client at
 //! another host that speaks Stripe's API (the tests' stand-in).
 
+use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
 
 use stripe::{IdempotencyKey, RequestStrategy, StripeRequest};
@@ -21,12 +22,13 @@ use stripe_shared::CheckoutSessionMode;
 /// browser policy lets a form end there.
 pub const HOSTED_PAGE_ORIGINS: [&str; 2] = ["https://checkout.stripe.com", "https://billing.stripe.com"];
 
-/// How to reach the payment provider and what to sell there.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// How to reach the payment provider and what to sell there. Its secrets print as
+/// `[REDACTED]`: a logged or debugged configuration does not give them away.
+#[derive(Clone, Debug)]
 pub struct PaymentSettings {
-    pub secret_key: String,
+    pub secret_key: SecretString,
     /// Signs the provider's webhook calls.
-    pub webhook_secret: String,
+    pub webhook_secret: SecretString,
     /// `(plan id, price id)` for every plan that costs something.
     pub prices: Vec<(String, String)>,
     /// Another host speaking the provider's API; `None` is the provider itself.
@@ -102,7 +104,7 @@ impl std::fmt::Debug for Payments {
 
 impl Payments {
     pub fn new(settings: &PaymentSettings, public_url: &str) -> Result<Payments, String> {
-        let mut builder = stripe::ClientBuilder::new(settings.secret_key.clone());
+        let mut builder = stripe::ClientBuilder::new(settings.secret_key.expose_secret().to_owned());
         if let Some(base) = &settings.api_base {
             builder = builder.url(base.trim_end_matches('/').to_owned() + "/");
         }
@@ -115,7 +117,7 @@ impl Payments {
     }
 
     pub fn webhook_secret(&self) -> &str {
-        &self.settings.webhook_secret
+        self.settings.webhook_secret.expose_secret()
     }
 
     pub fn price_for(&self, plan: &str) -> Option<&str> {

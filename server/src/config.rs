@@ -6,14 +6,16 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use secrecy::SecretString;
 
 #[derive(Clone, Debug)]
 pub struct Settings {
     /// The application's database (a role that cannot bypass row-level security). `None`
-    /// runs the embedded cluster under `data_dir`.
-    pub database_url: Option<String>,
+    /// runs the embedded cluster under `data_dir`. A URL may hold a password: every secret
+    /// here prints as `[REDACTED]`.
+    pub database_url: Option<SecretString>,
     /// The schema owner's database, for migrations and seeding; defaults to `database_url`.
-    pub database_owner_url: Option<String>,
+    pub database_owner_url: Option<SecretString>,
     /// The request pool's size and every bound on how long the database may keep a request
     /// (`DATABASE_*` variables; the README's configuration table).
     pub database: domain::DbLimits,
@@ -47,20 +49,21 @@ pub struct Settings {
     pub payments: Option<app::payments::PaymentSettings>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct SmtpSettings {
-    pub url: String,
+    /// `smtp://user:password@host:587…`.
+    pub url: SecretString,
     pub from: String,
 }
 
 /// Where Hydra is, and this app's client registration with it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct HydraSettings {
     /// The issuer: Hydra's public URL, exactly as it appears in its tokens.
     pub public_url: String,
     pub admin_url: String,
     pub client_id: String,
-    pub client_secret: String,
+    pub client_secret: SecretString,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,8 +96,8 @@ impl Settings {
             Some(other) => bail!("LOG_FORMAT must be `text` or `json`, got {other}"),
         };
         Ok(Settings {
-            database_url: lookup("DATABASE_URL"),
-            database_owner_url: lookup("DATABASE_OWNER_URL"),
+            database_url: lookup("DATABASE_URL").map(SecretString::from),
+            database_owner_url: lookup("DATABASE_OWNER_URL").map(SecretString::from),
             database: database_limits(&lookup)?,
             database_wait: Duration::from_secs(parse_or(&lookup, "DATABASE_WAIT_SECONDS", 60)?),
             // Kubernetes kills a pod 30 s after SIGTERM by default: finish before that.
@@ -119,7 +122,7 @@ impl Settings {
                 .transpose()?,
             hydra: hydra_settings(&lookup)?,
             smtp: match (lookup("SMTP_URL"), lookup("SMTP_FROM")) {
-                (Some(url), Some(from)) => Some(SmtpSettings { url, from }),
+                (Some(url), Some(from)) => Some(SmtpSettings { url: url.into(), from }),
                 (None, None) => None,
                 _ => bail!("mail needs both SMTP_URL and SMTP_FROM"),
             },
@@ -142,7 +145,12 @@ fn payment_settings(
         (Some(secret_key), Some(webhook_secret), Some(prices)) => {
             let prices = app::payments::PaymentSettings::parse_prices(&prices)
                 .map_err(|problem| anyhow::anyhow!("STRIPE_PRICES: {problem}"))?;
-            Ok(Some(app::payments::PaymentSettings { secret_key, webhook_secret, prices, api_base }))
+            Ok(Some(app::payments::PaymentSettings {
+                secret_key: secret_key.into(),
+                webhook_secret: webhook_secret.into(),
+                prices,
+                api_base,
+            }))
         }
         (None, None, None) if api_base.is_none() => Ok(None),
         _ => bail!("payments need STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET and STRIPE_PRICES together"),
@@ -159,7 +167,7 @@ fn hydra_settings(lookup: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Op
                 public_url: public_url.clone(),
                 admin_url: admin_url.clone(),
                 client_id: client_id.clone(),
-                client_secret: client_secret.clone(),
+                client_secret: client_secret.clone().into(),
             }))
         }
         [None, None, None, None] => Ok(None),
@@ -240,10 +248,32 @@ mod tests {
     #[test]
     fn defaults_run_the_embedded_cluster_on_loopback() {
         let s = settings(&[]).unwrap();
-        assert_eq!(s.database_url, None);
+        assert!(s.database_url.is_none());
         assert_eq!(s.listen_addr.to_string(), "127.0.0.1:3000");
         assert_eq!(s.public_url_for(s.listen_addr), "http://127.0.0.1:3000");
         assert!(!secure_cookies(&s.public_url_for(s.listen_addr)));
+    }
+
+    #[test]
+    fn secrets_never_show_in_the_settings_debug_output() {
+        let s = settings(&[
+            ("DATABASE_URL", "postgres://app:db-pass-1@db/storefront"),
+            ("SMTP_URL", "smtp://mailer:smtp-pass-2@mail:587"),
+            ("SMTP_FROM", "Shop <noreply@example.com>"),
+            ("HYDRA_PUBLIC_URL", "https://id.example.com"),
+            ("HYDRA_ADMIN_URL", "http://hydra-admin:4445"),
+            ("OIDC_CLIENT_ID", "storefront"),
+            ("OIDC_CLIENT_SECRET", "client-pass-3"),
+            ("STRIPE_SECRET_KEY", "sk_test_pass4"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_pass5"),
+            ("STRIPE_PRICES", "starter=price_1"),
+        ])
+        .unwrap();
+        let printed = format!("{s:?}");
+        assert!(printed.contains("storefront") && printed.contains("price_1"), "positive control: {printed}");
+        for secret in ["db-pass-1", "smtp-pass-2", "client-pass-3", "sk_test_pass4", "whsec_pass5"] {
+            assert!(!printed.contains(secret), "{secret} printed: {printed}");
+        }
     }
 
     #[test]
@@ -270,7 +300,7 @@ mod tests {
 
     #[test]
     fn hydra_needs_all_four_settings() {
-        assert_eq!(settings(&[]).unwrap().hydra, None);
+        assert!(settings(&[]).unwrap().hydra.is_none());
         let err = settings(&[("HYDRA_PUBLIC_URL", "http://127.0.0.1:4444/")]).unwrap_err().to_string();
         assert!(err.contains("missing HYDRA_ADMIN_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET"), "{err}");
         let s = settings(&[

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use domain::db::{migrate, APP_ROLE};
 use domain::embedded::{Cluster, ClusterOptions, SUPERUSER};
+use secrecy::ExposeSecret;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 
@@ -27,10 +28,12 @@ impl Database {
         match &settings.database_url {
             Some(url) => {
                 let app_options: PgConnectOptions =
-                    url.parse().context("DATABASE_URL is not a PostgreSQL URL")?;
-                let owner_url = settings.database_owner_url.as_deref().unwrap_or(url);
-                let owner_options: PgConnectOptions =
-                    owner_url.parse().context("DATABASE_OWNER_URL is not a PostgreSQL URL")?;
+                    url.expose_secret().parse().context("DATABASE_URL is not a PostgreSQL URL")?;
+                let owner_url = settings.database_owner_url.as_ref().unwrap_or(url);
+                let owner_options: PgConnectOptions = owner_url
+                    .expose_secret()
+                    .parse()
+                    .context("DATABASE_OWNER_URL is not a PostgreSQL URL")?;
                 let owner = PgPoolOptions::new().max_connections(4).connect_lazy_with(owner_options.clone());
                 Ok(Database { owner, owner_options, app_options, cluster: None })
             }

@@ -1,6 +1,7 @@
 //! Sign-in through Ory Hydra: this app is an OpenID Connect client of it (authorization code
 //! flow with PKCE, `state` and nonce), and also its login and consent provider (`hydra.rs`).
 
+use secrecy::ExposeSecret;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -200,7 +201,7 @@ impl IdentityProvider {
         let client = CoreClient::from_provider_metadata(
             metadata,
             ClientId::new(self.settings.client_id.clone()),
-            Some(ClientSecret::new(self.settings.client_secret.clone())),
+            Some(ClientSecret::new(self.settings.client_secret.expose_secret().to_owned())),
         )
         .set_redirect_uri(self.redirect_url.clone());
         Ok(Provider { client, keys: JwkSet { keys } })

@@ -19,6 +19,7 @@ use axum::{Extension, Router};
 use domain::Db;
 use leptos::prelude::{provide_context, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -130,7 +131,9 @@ impl Application {
             client_ip_header: settings.client_ip_header.clone(),
             session_max_age: Duration::from_secs(settings.session_max_hours * 3600),
             mailer: match &settings.smtp {
-                Some(smtp) => Some(Arc::new(Mailer::new(&smtp.url, &smtp.from).map_err(anyhow::Error::msg)?)),
+                Some(smtp) => Some(Arc::new(
+                    Mailer::new(smtp.url.expose_secret(), &smtp.from).map_err(anyhow::Error::msg)?,
+                )),
                 None => None,
             },
             payments,
