@@ -8,9 +8,12 @@ use leptos_router::hooks::use_query_map;
 use crate::components::TopBar;
 use crate::site::get_site_info;
 
+/// What the sign-in page says when it cannot tell why (an unknown code).
+pub const UNKNOWN_FAILURE: &str = "Something went wrong on our side. Please try again in a moment.";
+
 /// Why the last attempt failed, as the handler reports it in the `error` (and `wait`) query
 /// parameters.
-fn failure_message(code: &str, wait_minutes: Option<String>) -> String {
+pub fn failure_message(code: &str, wait_minutes: Option<String>) -> String {
     match code {
         "credentials" => "That email and password do not match an account. Check them and try again.".into(),
         "no-store" => "This account does not belong to any store yet.".into(),
@@ -20,6 +23,8 @@ fn failure_message(code: &str, wait_minutes: Option<String>) -> String {
         "provider-unavailable" => {
             "The sign-in service cannot be reached right now. Please try again in a moment.".into()
         }
+        "unavailable" => "Signing in is not possible for a moment. Please try again shortly.".into(),
+        "busy" => "Too many people are signing in at this moment. Please try again in a few seconds.".into(),
         "throttled" => {
             let minutes = wait_minutes
                 .filter(|m| m.chars().all(|c| c.is_ascii_digit()))
@@ -29,7 +34,7 @@ fn failure_message(code: &str, wait_minutes: Option<String>) -> String {
                 "Too many failed sign-ins. For your account's safety, wait {minutes} {unit} and try again."
             )
         }
-        _ => "Something went wrong on our side. Please try again in a moment.".into(),
+        _ => UNKNOWN_FAILURE.into(),
     }
 }
 

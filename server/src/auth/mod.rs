@@ -137,3 +137,34 @@ pub async fn check_password(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::pages::sign_in::{failure_message, UNKNOWN_FAILURE};
+
+    #[test]
+    fn the_sign_in_page_explains_every_failure_the_handler_reports() {
+        assert_eq!(failure_message("no-such-code", None), UNKNOWN_FAILURE, "positive control");
+        let failures = [
+            Failure::InvalidEmail,
+            Failure::Throttled(Duration::from_secs(90)),
+            Failure::Credentials,
+            Failure::NoStore,
+            Failure::Unavailable,
+            Failure::Busy,
+        ];
+        // A new kind of failure does not compile here until it is in the list above.
+        let _listed = |failure: Failure| match failure {
+            Failure::InvalidEmail
+            | Failure::Throttled(_)
+            | Failure::Credentials
+            | Failure::NoStore
+            | Failure::Unavailable
+            | Failure::Busy => (),
+        };
+        for failure in failures {
+            assert_ne!(failure_message(failure.code(), None), UNKNOWN_FAILURE, "{failure:?}");
+        }
+    }
+}
