@@ -205,6 +205,15 @@ impl Cluster {
         })
     }
 
+    /// Crashes the server (if it runs) and deletes the folder it was started in, from
+    /// synchronous code: for a test's own server, in its `Drop`.
+    pub fn discard_blocking(&self) {
+        self.crash_blocking();
+        if let Some(folder) = self.pgdata.parent() {
+            let _ = std::fs::remove_dir_all(folder);
+        }
+    }
+
     /// [`Cluster::crash`] from synchronous code (a test's `Drop`), if it runs.
     pub fn crash_blocking(&self) {
         use std::os::unix::process::CommandExt;

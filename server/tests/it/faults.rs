@@ -355,12 +355,12 @@ async fn until_orders_grow(db: &TestDb, tenant: TenantId, more: i64) {
     panic!("orders stopped being placed");
 }
 
-/// Stops a test's own server however the test ends.
+/// Stops a test's own server and deletes its files however the test ends.
 struct CrashAtEnd<'a>(&'a domain::embedded::Cluster);
 
 impl Drop for CrashAtEnd<'_> {
     fn drop(&mut self) {
-        self.0.crash_blocking();
+        self.0.discard_blocking();
     }
 }
 
