@@ -1,5 +1,9 @@
 -- Idempotent creation (domain::idempotency): a form's key, claimed in the same transaction as
 -- what it creates, and what that was. A store's row like any other, under row-level security.
+
+-- Citus: the table is distributed and the cleanup function created in one transaction, which
+-- Citus allows over one connection per node only (see the foundation migration).
+SET LOCAL citus.multi_shard_modify_mode TO 'sequential';
 CREATE TABLE idempotency_keys (
     tenant_id   bigint NOT NULL,
     key         uuid NOT NULL,
