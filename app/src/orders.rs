@@ -245,7 +245,7 @@ pub async fn create_order(
 
     let key = crate::form_key::parse(&idempotency_key)?;
     let mut typed: Vec<(String, String)> =
-        vec![("customer".into(), customer.clone()), ("idempotency_key".into(), idempotency_key.clone())];
+        vec![("customer".into(), customer.clone()), (crate::form_key::FIELD.into(), idempotency_key.clone())];
     for (i, line) in lines.iter().enumerate() {
         typed.push((format!("lines[{i}][product]"), line.product.clone()));
         typed.push((format!("lines[{i}][quantity]"), line.quantity.clone()));

@@ -36,10 +36,6 @@ impl Bulkhead {
         Arc::new(Bulkhead { per_store: per_store.max(1), wait, stores: Mutex::new(HashMap::new()) })
     }
 
-    pub fn per_store(&self) -> usize {
-        self.per_store
-    }
-
     /// A share for `tenant`'s next transaction, or `StoreBusy` when none frees up in time.
     pub async fn enter(self: &Arc<Self>, tenant: TenantId) -> Result<StorePermit, Error> {
         let shares = {

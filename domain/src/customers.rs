@@ -138,10 +138,8 @@ pub async fn create(
 ) -> Result<i64, Error> {
     scope.require(Permission::WriteBusinessData)?;
     let mut tx = db.begin_tenant(scope).await?;
-    if let Some(key) = key {
-        if let Some(created) = idempotency::claim(&mut tx, key, Creation::Customer).await? {
-            return Ok(created);
-        }
+    if let Some(created) = idempotency::claim(&mut tx, key, Creation::Customer).await? {
+        return Ok(created);
     }
     let id: i64 =
         sqlx::query_scalar("INSERT INTO customers (tenant_id, name, email) VALUES ($1, $2, $3) RETURNING id")
@@ -153,9 +151,7 @@ pub async fn create(
             .map_err(|e| email_taken(e.into(), &draft.email))?;
     let changes = Changes::new().set("name", &draft.name).set("email", draft.email.as_str());
     audit::record(&mut tx, scope, Action::CustomerCreated, &format!("Customer #{id}"), changes).await?;
-    if let Some(key) = key {
-        idempotency::remember(&mut tx, key, &id).await?;
-    }
+    idempotency::remember(&mut tx, key, &id).await?;
     tx.commit().await?;
     Ok(id)
 }

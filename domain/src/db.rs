@@ -30,9 +30,8 @@ pub fn with_tenancy_options(options: PgConnectOptions) -> PgConnectOptions {
 /// The request bounds as the connection's defaults too, so statements outside a store's
 /// transaction (sign-in, the session store, the admin panel) are bounded as well.
 fn with_session_bounds(options: PgConnectOptions, bounds: &Bounds) -> PgConnectOptions {
-    let (lock, statement) =
-        (bounds.lock_timeout.as_millis().max(1), bounds.statement_timeout.as_millis().max(1));
-    options.options([("lock_timeout", format!("{lock}ms")), ("statement_timeout", format!("{statement}ms"))])
+    let [lock, statement] = bounds.settings();
+    options.options([("lock_timeout", lock), ("statement_timeout", statement)])
 }
 
 /// How long a statement may wait on a lock and run, set on each transaction.
@@ -43,15 +42,18 @@ pub struct Bounds {
 }
 
 impl Bounds {
-    /// `SET LOCAL` for both (whole milliseconds, formatted from integers, never from text).
-    /// Local to the transaction, so with `citus.propagate_set_commands=local` they reach the
-    /// workers as the tenant setting does; a session default would stay on the coordinator.
-    fn set_local(&self) -> String {
-        format!(
-            "SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '{}ms'",
-            self.lock_timeout.as_millis().max(1),
-            self.statement_timeout.as_millis().max(1)
-        )
+    /// `lock_timeout` and `statement_timeout` as settings: whole milliseconds, at least one
+    /// (zero would mean no bound), formatted from integers, never from text.
+    fn settings(&self) -> [String; 2] {
+        [self.lock_timeout, self.statement_timeout].map(|bound| format!("{}ms", bound.as_millis().max(1)))
+    }
+
+    /// `SET LOCAL` for both. Local to the transaction, so with
+    /// `citus.propagate_set_commands=local` they reach the workers as the tenant setting does;
+    /// a session default would stay on the coordinator.
+    pub(crate) fn set_local(&self) -> String {
+        let [lock, statement] = self.settings();
+        format!("SET LOCAL lock_timeout = '{lock}'; SET LOCAL statement_timeout = '{statement}'")
     }
 }
 
@@ -141,19 +143,15 @@ impl Db {
         &self.pool
     }
 
-    pub fn limits(&self) -> &DbLimits {
-        &self.limits
-    }
-
     pub fn bulkhead(&self) -> &Arc<Bulkhead> {
         &self.bulkhead
     }
 
-    /// The statements that begin a store's transaction: its tenant, and its bounds.
-    pub(crate) fn bounds_of(&self, work: Work) -> String {
+    /// The bounds a store's transaction of `work` gets.
+    pub(crate) fn bounds(&self, work: Work) -> &Bounds {
         match work {
-            Work::Request => self.limits.request.set_local(),
-            Work::Bulk => self.limits.bulk.set_local(),
+            Work::Request => &self.limits.request,
+            Work::Bulk => &self.limits.bulk,
         }
     }
 
@@ -166,12 +164,6 @@ impl Db {
     /// As [`Db::begin_tenant`], with the longer bounds of bulk work (an export, an import).
     pub async fn begin_tenant_bulk(&self, scope: &TenantScope) -> Result<TenantTx, Error> {
         TenantTx::for_scope(self, scope, Work::Bulk).await
-    }
-
-    /// A round trip to the database.
-    pub async fn ping(&self) -> Result<(), Error> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
     }
 
     /// Refuses to run as a role that would make row-level security moot.

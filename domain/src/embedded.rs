@@ -147,9 +147,13 @@ impl Cluster {
     /// Stops the server at once, as a crash would (`pg_ctl -m immediate`): no checkpoint, every
     /// connection cut; the next start recovers from the write-ahead log.
     pub async fn crash(&self) -> Result<(), EmbeddedError> {
-        let pgdata = self.pgdata.to_string_lossy().into_owned();
-        self.run("pg_ctl", &["-D", &pgdata, "-m", "immediate", "-w", "stop"]).await?;
+        self.run("pg_ctl", &self.immediate_stop_args()).await?;
         Ok(())
+    }
+
+    fn immediate_stop_args(&self) -> [String; 6] {
+        let pgdata = self.pgdata.to_string_lossy().into_owned();
+        ["-D".into(), pgdata, "-m".into(), "immediate".into(), "-w".into(), "stop".into()]
     }
 
     /// Kills the server and every process of it with SIGKILL, as the kernel's OOM killer or a
@@ -216,13 +220,7 @@ impl Cluster {
 
     /// [`Cluster::crash`] from synchronous code (a test's `Drop`), if it runs.
     pub fn crash_blocking(&self) {
-        use std::os::unix::process::CommandExt;
-        let mut command = std::process::Command::new(self.bin_dir.join("pg_ctl"));
-        if let Some((uid, gid)) = self.run_as {
-            command.uid(uid).gid(gid);
-        }
-        let pgdata = self.pgdata.to_string_lossy().into_owned();
-        let _ = command.args(["-D", &pgdata, "-m", "immediate", "-w", "stop"]).output();
+        let _ = self.std_command("pg_ctl").args(self.immediate_stop_args()).output();
     }
 
     /// Starts the server again after [`Cluster::stop_any`] or [`Cluster::crash`].
@@ -251,11 +249,19 @@ impl Cluster {
     }
 
     fn command(&self, program: &str) -> Command {
-        let mut command = Command::new(self.bin_dir.join(program));
+        let mut command = Command::from(self.std_command(program));
+        command.kill_on_drop(false);
+        command
+    }
+
+    /// `program` of the server's binaries, run as the server's user.
+    fn std_command(&self, program: &str) -> std::process::Command {
+        use std::os::unix::process::CommandExt;
+        let mut command = std::process::Command::new(self.bin_dir.join(program));
         if let Some((uid, gid)) = self.run_as {
             command.uid(uid).gid(gid);
         }
-        command.env("LC_ALL", "C.UTF-8").kill_on_drop(false);
+        command.env("LC_ALL", "C.UTF-8");
         command
     }
 

@@ -19,7 +19,7 @@ pub struct IdempotencyKey(Uuid);
 
 impl IdempotencyKey {
     /// A key as sent (a UUID, in any of its usual spellings); `None` for anything else, which
-    /// callers refuse as a field problem rather than ignore.
+    /// callers refuse (a malformed request) rather than ignore.
     pub fn parse(text: &str) -> Option<IdempotencyKey> {
         Uuid::parse_str(text.trim()).ok().map(IdempotencyKey)
     }
@@ -61,13 +61,14 @@ impl Creation {
     }
 }
 
-/// Claims `key` for `what` in `tx`'s store: `None` when it is new (create, then
-/// [`remember`] the result in the same transaction), or the first result when it was used.
+/// Claims `key` for `what` in `tx`'s store: `None` when there is no key or it is new (create,
+/// then [`remember`] the result in the same transaction), or the first result when it was used.
 pub async fn claim<T: DeserializeOwned>(
     tx: &mut TenantTx,
-    key: IdempotencyKey,
+    key: Option<IdempotencyKey>,
     what: Creation,
 ) -> Result<Option<T>, Error> {
+    let Some(key) = key else { return Ok(None) };
     let claimed = sqlx::query(
         "INSERT INTO idempotency_keys (tenant_id, key, creation) VALUES ($1, $2::uuid, $3)
          ON CONFLICT (tenant_id, key) DO NOTHING",
@@ -98,8 +99,14 @@ pub async fn claim<T: DeserializeOwned>(
     }
 }
 
-/// Records what the creation claimed by `key` made, in the same transaction.
-pub async fn remember<T: Serialize>(tx: &mut TenantTx, key: IdempotencyKey, result: &T) -> Result<(), Error> {
+/// Records what the creation claimed by `key` made, in the same transaction (nothing without
+/// a key).
+pub async fn remember<T: Serialize>(
+    tx: &mut TenantTx,
+    key: Option<IdempotencyKey>,
+    result: &T,
+) -> Result<(), Error> {
+    let Some(key) = key else { return Ok(()) };
     let result = serde_json::to_value(result).expect("a creation's result serialises");
     sqlx::query("UPDATE idempotency_keys SET result = $3 WHERE tenant_id = $1 AND key = $2::uuid")
         .bind(tx.tenant_id())

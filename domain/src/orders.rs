@@ -270,10 +270,8 @@ pub async fn create(
     scope.require(Permission::WriteBusinessData)?;
     let lines = merge_lines(lines)?;
     let mut tx = db.begin_tenant(scope).await?;
-    if let Some(key) = key {
-        if let Some(placed) = idempotency::claim(&mut tx, key, Creation::Order).await? {
-            return Ok(placed);
-        }
+    if let Some(placed) = idempotency::claim(&mut tx, key, Creation::Order).await? {
+        return Ok(placed);
     }
     let tenant = tx.tenant_id();
     let customer: Option<String> =
@@ -335,9 +333,7 @@ pub async fn create(
     let changes =
         Changes::new().set("customer_id", customer_id).set("lines", lines.len()).set("total_cents", total);
     audit::record(&mut tx, scope, Action::OrderCreated, &format!("Order #{order_id}"), changes).await?;
-    if let Some(key) = key {
-        idempotency::remember(&mut tx, key, &order_id).await?;
-    }
+    idempotency::remember(&mut tx, key, &order_id).await?;
     tx.commit().await?;
     Ok(order_id)
 }

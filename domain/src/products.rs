@@ -255,10 +255,8 @@ pub async fn create(
 ) -> Result<i64, Error> {
     scope.require(Permission::WriteBusinessData)?;
     let mut tx = db.begin_tenant(scope).await?;
-    if let Some(key) = key {
-        if let Some(created) = idempotency::claim(&mut tx, key, Creation::Product).await? {
-            return Ok(created);
-        }
+    if let Some(created) = idempotency::claim(&mut tx, key, Creation::Product).await? {
+        return Ok(created);
     }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO products (tenant_id, name, sku, price_cents) VALUES ($1, $2, $3, $4) RETURNING id",
@@ -276,9 +274,7 @@ pub async fn create(
         .set("sku", draft.sku.as_str())
         .set("price_cents", draft.price_cents);
     audit::record(&mut tx, scope, Action::ProductCreated, &subject(id, draft.sku.as_str()), changes).await?;
-    if let Some(key) = key {
-        idempotency::remember(&mut tx, key, &id).await?;
-    }
+    idempotency::remember(&mut tx, key, &id).await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -97,10 +97,8 @@ pub async fn invite_once(
         return Err(FieldErrors::single("email", STAFF_NOT_INVITED));
     }
     let mut tx = db.begin_tenant(scope).await?;
-    if let Some(key) = key {
-        if idempotency::claim::<i64>(&mut tx, key, Creation::Invitation).await?.is_some() {
-            return Ok(None);
-        }
+    if idempotency::claim::<i64>(&mut tx, key, Creation::Invitation).await?.is_some() {
+        return Ok(None);
     }
     // Counted once the invitation is worth sending: a typo and a repeat cost nothing.
     let (store_key, inviter_key) = (scope.tenant_id().to_string(), scope.account_id().to_string());
@@ -152,9 +150,7 @@ pub async fn invite_once(
     billing::ensure_within_plan(&mut tx, Limited::Members).await?;
     let changes = Changes::new().set("email", email.as_str()).set("role", role.as_str());
     audit::record(&mut tx, scope, Action::MemberInvited, &format!("Invitation #{id}"), changes).await?;
-    if let Some(key) = key {
-        idempotency::remember(&mut tx, key, &id).await?;
-    }
+    idempotency::remember(&mut tx, key, &id).await?;
     tx.commit().await?;
     Ok(Some(Invitation {
         id,

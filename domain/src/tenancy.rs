@@ -284,7 +284,8 @@ impl TenantTx {
         let mut tx = db.pool().begin().await?;
         // SET takes no bind parameter: the value is formatted from an integer, never from text.
         // The simple-query protocol keeps one prepared statement per store out of the cache.
-        let begin = format!("SET LOCAL app.current_tenant = '{}'; {}", tenant_id.get(), db.bounds_of(work));
+        let begin =
+            format!("SET LOCAL app.current_tenant = '{}'; {}", tenant_id.get(), db.bounds(work).set_local());
         // Through `Executor` (a boxed `Send` future): `RawSql::execute`'s opaque future makes
         // every caller's future unprovably `Send` (a rustc limitation with sqlx's bounds).
         (&mut *tx).execute(sqlx::raw_sql(&begin)).await?;

@@ -85,10 +85,7 @@ impl TestDb {
             .expect("start a PostgreSQL server of the test's own");
         cluster.ensure_database("storefront").await.expect("create its database");
         let owner_options = cluster.connect_options(SUPERUSER, "storefront");
-        let pool = PgPool::connect_with(owner_options.clone()).await.expect("connect to it");
-        migrate(&pool).await.expect("migrate it");
-        allow_app_login(&pool).await;
-        pool.close().await;
+        prepare(owner_options.clone(), "the test's own server").await;
         (TestDb::connect(owner_options).await, cluster)
     }
 
@@ -292,10 +289,7 @@ async fn start_server() -> Server {
                 .execute(&mut lock)
                 .await
                 .expect("take the setup lock");
-            let pool = PgPool::connect_with(superuser.clone()).await.expect("connect to TEST_DATABASE_URL");
-            migrate(&pool).await.expect("migrate TEST_DATABASE_URL");
-            allow_app_login(&pool).await;
-            pool.close().await;
+            prepare(superuser.clone(), "TEST_DATABASE_URL").await;
             lock.close().await.ok();
             Server { superuser, template: None }
         }
@@ -332,12 +326,7 @@ async fn start_private_cluster() -> Server {
                 .await
                 .expect("create the template");
         }
-        let pool = PgPool::connect_with(superuser.clone().database(&building))
-            .await
-            .expect("connect to the template");
-        migrate(&pool).await.expect("migrate the template");
-        allow_app_login(&pool).await;
-        pool.close().await;
+        prepare(superuser.clone().database(&building), "the template").await;
         sqlx::raw_sql(&format!(
             "ALTER DATABASE {} RENAME TO {}",
             quote_ident(&building),
@@ -350,6 +339,15 @@ async fn start_private_cluster() -> Server {
     conn.close().await.ok();
     drop(lock);
     Server { superuser, template: Some(template) }
+}
+
+/// Migrates the database `options` reaches (`what`, for the panic messages) and lets the
+/// application role log in there.
+async fn prepare(options: PgConnectOptions, what: &str) {
+    let pool = PgPool::connect_with(options).await.unwrap_or_else(|e| panic!("connect to {what}: {e}"));
+    migrate(&pool).await.unwrap_or_else(|e| panic!("migrate {what}: {e}"));
+    allow_app_login(&pool).await;
+    pool.close().await;
 }
 
 async fn allow_app_login(pool: &PgPool) {

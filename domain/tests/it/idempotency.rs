@@ -9,7 +9,7 @@ async fn a_key_is_claimed_once_answers_with_its_result_and_only_for_its_creation
     let t = TestDb::new().await;
     let store = t.store("Corner Shop").await;
     let scope = t.scope(store.owner, store.tenant).await;
-    let key = IdempotencyKey::new();
+    let key = Some(IdempotencyKey::new());
 
     let mut tx = t.db.begin_tenant(&scope).await.unwrap();
     assert_eq!(claim::<i64>(&mut tx, key, Creation::Order).await.unwrap(), None, "a new key");
@@ -26,7 +26,7 @@ async fn a_key_is_claimed_once_answers_with_its_result_and_only_for_its_creation
     drop(tx);
 
     // A claim rolled back (the creation failed) leaves the key free for the next try.
-    let fresh = IdempotencyKey::new();
+    let fresh = Some(IdempotencyKey::new());
     let mut tx = t.db.begin_tenant(&scope).await.unwrap();
     assert_eq!(claim::<i64>(&mut tx, fresh, Creation::Order).await.unwrap(), None);
     drop(tx);
