@@ -408,6 +408,24 @@ impl FormFailure {
     }
 }
 
+/// Counts `action`'s successes, for a page whose data loads again after a change went through.
+/// Not after a refusal or a lost connection: the form stays as it is, with what was typed and its
+/// idempotency key, so sending it again cannot create the same thing twice.
+pub fn successes<S>(action: ServerAction<S>) -> Memo<usize>
+where
+    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    // The action counts every answer (`version`); a failed one keeps the last success's count.
+    Memo::new(move |last: Option<&usize>| {
+        let answers = action.version().get();
+        match action.value().with(|answer| matches!(answer, Some(Ok(_)))) {
+            true => answers,
+            false => last.copied().unwrap_or(answers),
+        }
+    })
+}
+
 /// Why a form was refused, announced to screen readers.
 #[component]
 pub fn FormAlert(#[prop(into)] failure: Signal<Option<AppError>>) -> impl IntoView {

@@ -9,18 +9,29 @@ pub const FREE_PLAN: &str = "free";
 
 /// Creates the account and the store, signs the new owner in and opens the store. Without a
 /// payment provider the store starts at once on the free plan, and the next page says so.
+///
+/// The form's key (`crate::form_key`) makes a repeat of a signup that went through (its answer
+/// lost, the button pressed twice) carry on from the store it made, for the same email and
+/// password, instead of refusing the email as taken.
 #[server(endpoint = "sign_up")]
 pub async fn sign_up(
     email: String,
     password: String,
     store_name: String,
     plan: String,
+    #[server(default)] idempotency_key: String,
 ) -> Result<(), AppError> {
     use domain::signup::{create_store, Signup, SignupInput, StartAs};
 
     // Everything typed comes back on a refusal, but the password.
-    let typed = [("email", email.as_str()), ("store_name", store_name.as_str()), ("plan", plan.as_str())];
+    let typed = [
+        ("email", email.as_str()),
+        ("store_name", store_name.as_str()),
+        ("plan", plan.as_str()),
+        (crate::form_key::FIELD, idempotency_key.as_str()),
+    ];
     let result = async {
+        let key = crate::form_key::parse(&idempotency_key)?;
         let state = expect_context::<crate::state::AppState>();
         let address = client_address(&state).await?;
         use domain::rate_limits::{self, LimitedAction};
@@ -48,13 +59,27 @@ pub async fn sign_up(
         let paid_through = state.payments.clone().filter(|p| p.price_for(&signup.plan.id).is_some());
         let start = if paid_through.is_some() { StartAs::Pending } else { StartAs::Active };
         let started = std::time::Instant::now();
-        let (account, tenant) = create_store(&state.db, &signup, start).await?;
-        if let Err(error) = rate_limits::record(&state.db, limited, &address).await {
-            tracing::error!(%error, "could not count a signup against its address");
+        let made = match create_store(&state.db, &signup, start, key).await {
+            Ok(made) => made,
+            // A taken email, or a form's key sent with another email or password.
+            Err(error @ (domain::Error::Taken(_) | domain::Error::Conflict(_))) => {
+                rate_limits::record(&state.db, refused, &address).await?;
+                return Err(error.into());
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let (account, tenant) = (made.account, made.tenant);
+        if made.repeated {
+            tracing::info!(%account, %tenant, "signup sent again with its form's key: carrying on with its store");
+        } else {
+            if let Err(error) = rate_limits::record(&state.db, limited, &address).await {
+                tracing::error!(%error, "could not count a signup against its address");
+            }
+            tracing::info!(%account, %tenant, plan = %signup.plan.id, chosen = %chosen, elapsed_ms = started.elapsed().as_millis() as u64, "store signed up");
         }
-        tracing::info!(%account, %tenant, plan = %signup.plan.id, chosen = %chosen, elapsed_ms = started.elapsed().as_millis() as u64, "store signed up");
         let session = crate::session::current_session()?;
-        if let Some(payments) = paid_through {
+        // A repeat of a signup whose store has opened since (paid a moment ago) signs in.
+        if let Some(payments) = paid_through.filter(|_| !made.opened) {
             let checkout = crate::payments::Checkout {
                 tenant,
                 email: signup.email.as_str(),
@@ -190,36 +215,51 @@ pub struct CancelledSignup {
     pub plan: String,
 }
 
-/// The cancel page's work: the Checkout Session is closed so it cannot be paid later, the
-/// waiting store and account are removed (so the same email can sign up again), and the form's
-/// fields come back. `None` when no signup waits in this browser.
-#[server(endpoint = "cancel_signup")]
-pub async fn cancel_signup() -> Result<Option<CancelledSignup>, AppError> {
-    let result = async {
-        let state = expect_context::<crate::state::AppState>();
-        let session = crate::session::current_session()?;
-        let Some(pending) = pending_signup(&session).await? else {
-            return Ok(None);
-        };
-        let payments = state.payments.clone().ok_or(AppError::Unavailable)?;
-        // Only a session that can no longer be paid lets the store go: one paid a moment ago
-        // cannot be closed, and its store opens when the provider tells us.
-        if let Err(error) = payments.expire_checkout(&pending.checkout).await {
-            tracing::warn!(%error, checkout = %pending.checkout, "could not close the abandoned Checkout Session");
-            return Err(AppError::Invalid(
-                "We could not confirm with our payment provider that the payment was left. If you paid, \
-                 your store opens in a moment and you can sign in; otherwise try again shortly."
-                    .into(),
-            ));
-        }
-        let removed = domain::signup::abandon(&state.db, pending.account, pending.tenant).await?;
-        tracing::info!(tenant = %pending.tenant, removed, "signup left at checkout");
-        session.remove::<PendingSignup>(PENDING_SIGNUP).await.map_err(|_| AppError::Unavailable)?;
-        if !removed {
-            // The payment went through meanwhile: the store is there; the owner signs in.
-            return Ok(None);
-        }
-        Ok(Some(CancelledSignup { email: pending.email, store_name: pending.store_name, plan: pending.plan }))
+/// What the signup form opens with.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SignupForm {
+    /// The form's idempotency key (`crate::form_key`), minted with the form.
+    pub form_key: String,
+    /// Back from checkout without paying: what the form held (`None` when no signup waited in
+    /// this browser, or when not back from checkout), or why the waiting signup could not be
+    /// undone. The form opens either way.
+    pub returned: Result<Option<CancelledSignup>, AppError>,
+}
+
+/// The signup form's data. Back from checkout without paying (`back_from_checkout`), the
+/// Checkout Session is closed so it cannot be paid later, the waiting store and account are
+/// removed (so the same email can sign up again), and the form's fields come back.
+#[server(endpoint = "open_signup")]
+pub async fn open_signup(back_from_checkout: bool) -> Result<SignupForm, AppError> {
+    let returned = if back_from_checkout { crate::session::boxed(cancel_signup()).await } else { Ok(None) };
+    Ok(SignupForm { form_key: domain::idempotency::IdempotencyKey::new().to_string(), returned })
+}
+
+/// Undoes the signup waiting for its payment in this browser's session, if there is one.
+#[cfg(feature = "ssr")]
+async fn cancel_signup() -> Result<Option<CancelledSignup>, AppError> {
+    let state = expect_context::<crate::state::AppState>();
+    let session = crate::session::current_session()?;
+    let Some(pending) = pending_signup(&session).await? else {
+        return Ok(None);
     };
-    crate::session::boxed(result).await
+    let payments = state.payments.clone().ok_or(AppError::Unavailable)?;
+    // Only a session that can no longer be paid lets the store go: one paid a moment ago
+    // cannot be closed, and its store opens when the provider tells us.
+    if let Err(error) = payments.expire_checkout(&pending.checkout).await {
+        tracing::warn!(%error, checkout = %pending.checkout, "could not close the abandoned Checkout Session");
+        return Err(AppError::Invalid(
+            "We could not confirm with our payment provider that the payment was left. If you paid, \
+             your store opens in a moment and you can sign in; otherwise try again shortly."
+                .into(),
+        ));
+    }
+    let removed = domain::signup::abandon(&state.db, pending.account, pending.tenant).await?;
+    tracing::info!(tenant = %pending.tenant, removed, "signup left at checkout");
+    session.remove::<PendingSignup>(PENDING_SIGNUP).await.map_err(|_| AppError::Unavailable)?;
+    if !removed {
+        // The payment went through meanwhile: the store is there; the owner signs in.
+        return Ok(None);
+    }
+    Ok(Some(CancelledSignup { email: pending.email, store_name: pending.store_name, plan: pending.plan }))
 }

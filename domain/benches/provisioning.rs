@@ -44,7 +44,7 @@ async fn provision(t: &TestDb, n: usize) {
         plan: "free".into(),
     };
     let signup = Signup::parse(&t.db, &input).await.expect("a valid signup");
-    create_store(&t.db, &signup, StartAs::Active).await.expect("a new store");
+    create_store(&t.db, &signup, StartAs::Active, None).await.expect("a new store");
 }
 
 fn report(label: &str, mut times: Vec<Duration>) {

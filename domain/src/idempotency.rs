@@ -117,10 +117,12 @@ pub async fn remember<T: Serialize>(
     Ok(())
 }
 
-/// Deletes keys older than a day (every store's: platform housekeeping, as the schema owner's
-/// job or the app's cleanup through the function that may).
+/// Deletes keys older than a day: every store's (platform housekeeping, through the function
+/// that may see them all) and the signup form's (`domain::signup`, which belong to no store).
 pub async fn forget_old(db: &crate::Db) -> Result<u64, Error> {
-    let deleted =
-        sqlx::query_scalar::<_, i64>("SELECT forget_old_idempotency_keys()").fetch_one(db.pool()).await?;
-    Ok(deleted as u64)
+    let stores: i64 = sqlx::query_scalar("SELECT forget_old_idempotency_keys()").fetch_one(db.pool()).await?;
+    let signups = sqlx::query("DELETE FROM signup_keys WHERE created_at < now() - interval '1 day'")
+        .execute(db.pool())
+        .await?;
+    Ok(stores as u64 + signups.rows_affected())
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::{Email, NewPassword};
 use crate::error::sqlstate;
+use crate::idempotency::IdempotencyKey;
 use crate::settings::StoreName;
 use crate::{password, AccountId, Db, Error, FieldErrors, Role, TenantId, TenantTx};
 
@@ -47,7 +48,9 @@ pub struct Signup {
 }
 
 impl Signup {
-    /// Checks every field against the rules and the plans there are.
+    /// Checks every field against the rules and the plans there are. Whether the email already
+    /// has an account is [`create_store`]'s to say: only to a complete form, and not to a
+    /// repeat of a signup that went through.
     pub async fn parse(db: &Db, input: &SignupInput) -> Result<Signup, Error> {
         let mut errors = FieldErrors::new();
         let email = errors.check("email", Email::parse(&input.email));
@@ -58,20 +61,6 @@ impl Signup {
         let plan = plans(db).await?.into_iter().find(|plan| plan.id == input.plan);
         if plan.is_none() {
             errors.add("plan", "Choose one of the plans.");
-        }
-        // Whether an address has an account is told only to a form that is otherwise complete
-        // (and the caller limits how often one client may ask), so it is no free lookup.
-        if let (Some(email), true) = (&email, errors.is_empty()) {
-            let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM accounts WHERE email = $1)")
-                .bind(email.as_str())
-                .fetch_one(db.pool())
-                .await?;
-            if taken {
-                return Err(FieldErrors::taken(
-                    "email",
-                    "This email already has an account. Sign in with it, or use another email.",
-                ));
-            }
         }
         match (email, password, store_name, plan) {
             (Some(email), Some(password), Some(store_name), Some(plan)) if errors.is_empty() => {
@@ -89,12 +78,64 @@ pub enum StartAs {
     Pending,
 }
 
+/// What a signup made: the new owner's account and store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SignedUp {
+    pub account: AccountId,
+    pub tenant: TenantId,
+    /// Whether the store may be used already (else it waits for its first payment).
+    pub opened: bool,
+    /// Whether this was a repeat of a submission that went through (same form key, same email
+    /// and password): nothing new was made.
+    pub repeated: bool,
+}
+
+const EMAIL_TAKEN: &str = "This email already has an account. Sign in with it, or use another email.";
+
 /// A new account, its store with a free address derived from the name, and the owner's
-/// membership, in one transaction. Returns the account and the store.
-pub async fn create_store(db: &Db, signup: &Signup, start: StartAs) -> Result<(AccountId, TenantId), Error> {
+/// membership, in one transaction.
+///
+/// With the form's `key`, a repeated submission (a retry after a lost answer, a double click,
+/// the same form sent from two tabs at once) returns what the first one made instead of
+/// refusing the email as taken, but only to someone who sends the same email and password: the
+/// key alone signs nobody in.
+pub async fn create_store(
+    db: &Db,
+    signup: &Signup,
+    start: StartAs,
+    key: Option<IdempotencyKey>,
+) -> Result<SignedUp, Error> {
+    if let Some(earlier) = earlier_signup(db, key, signup).await? {
+        return Ok(earlier);
+    }
+    // Told only to a form that is otherwise complete (and the caller limits how often one
+    // client may ask), so it is no free lookup; checked before the slow hash.
+    let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM accounts WHERE email = $1)")
+        .bind(signup.email.as_str())
+        .fetch_one(db.pool())
+        .await?;
+    if taken {
+        // The same form may have gone through a moment ago, in another request.
+        return earlier_signup(db, key, signup)
+            .await?
+            .ok_or_else(|| FieldErrors::taken("email", EMAIL_TAKEN));
+    }
     // Hashing is deliberately slow: done before the transaction opens, so no row waits on it.
     let hash = password::hash_async(signup.password.expose().to_owned()).await?;
     let mut tx = db.pool().begin().await?;
+    if let Some(key) = key {
+        // A submission with the same key still under way holds this row: this one waits for
+        // it, then finds what it made (or, if it failed, makes the store itself).
+        let claimed =
+            sqlx::query("INSERT INTO signup_keys (key) VALUES ($1::uuid) ON CONFLICT (key) DO NOTHING")
+                .bind(key.to_string())
+                .execute(&mut *tx)
+                .await?;
+        if claimed.rows_affected() == 0 {
+            tx.rollback().await?;
+            return earlier_signup(db, Some(key), signup).await?.ok_or_else(form_used);
+        }
+    }
     // Accounts first: on Citus a reference table is written before distributed ones.
     let account: AccountId =
         sqlx::query_scalar("INSERT INTO accounts (email, password_hash) VALUES ($1, $2) RETURNING id")
@@ -103,10 +144,9 @@ pub async fn create_store(db: &Db, signup: &Signup, start: StartAs) -> Result<(A
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| match Error::from(e) {
-                e if e.sqlstate().as_deref() == Some(sqlstate::UNIQUE_VIOLATION) => FieldErrors::taken(
-                    "email",
-                    "This email already has an account. Sign in with it, or use another email.",
-                ),
+                e if e.sqlstate().as_deref() == Some(sqlstate::UNIQUE_VIOLATION) => {
+                    FieldErrors::taken("email", EMAIL_TAKEN)
+                }
                 e => e,
             })?;
     let status = match start {
@@ -133,6 +173,14 @@ pub async fn create_store(db: &Db, signup: &Signup, start: StartAs) -> Result<(A
         .bind(Role::Owner.as_str())
         .execute(&mut *tx)
         .await?;
+    if let Some(key) = key {
+        sqlx::query("UPDATE signup_keys SET account_id = $2, tenant_id = $3 WHERE key = $1::uuid")
+            .bind(key.to_string())
+            .bind(account)
+            .bind(tenant)
+            .execute(&mut *tx)
+            .await?;
+    }
     tx.commit().await?;
     // The store's own audit log opens with its creation.
     let mut tx = TenantTx::begin(db, tenant).await?;
@@ -147,7 +195,44 @@ pub async fn create_store(db: &Db, signup: &Signup, start: StartAs) -> Result<(A
     )
     .await?;
     tx.commit().await?;
-    Ok((account, tenant))
+    Ok(SignedUp { account, tenant, opened: start == StartAs::Active, repeated: false })
+}
+
+fn form_used() -> Error {
+    Error::Conflict("This form was already used. Reload the page and try again.".into())
+}
+
+/// What an earlier submission of the same form made: `None` without a key, or when the key is
+/// new or what it made is gone (an abandoned signup). A key used with another email or password
+/// is refused, so that knowing a form's key gives nothing away.
+async fn earlier_signup(
+    db: &Db,
+    key: Option<IdempotencyKey>,
+    signup: &Signup,
+) -> Result<Option<SignedUp>, Error> {
+    let Some(key) = key else { return Ok(None) };
+    let made: Option<(Option<AccountId>, Option<TenantId>)> =
+        sqlx::query_as("SELECT account_id, tenant_id FROM signup_keys WHERE key = $1::uuid")
+            .bind(key.to_string())
+            .fetch_optional(db.pool())
+            .await?;
+    let Some((Some(account), Some(tenant))) = made else { return Ok(None) };
+    // Apart, not joined: on Citus this table stays on the coordinator and accounts is a
+    // reference table.
+    let owner: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT email, password_hash FROM accounts WHERE id = $1")
+            .bind(account)
+            .fetch_optional(db.pool())
+            .await?;
+    let (Some((email, hash)), Some(opened)) = (owner, has_opened(db, tenant).await?) else {
+        return Ok(None);
+    };
+    let same_person = email == signup.email.as_str()
+        && password::verify_async(hash.unwrap_or_default(), signup.password.expose().to_owned()).await?;
+    if !same_person {
+        return Err(form_used());
+    }
+    Ok(Some(SignedUp { account, tenant, opened, repeated: true }))
 }
 
 /// Whether a store made by signup has opened: its first payment confirmed (or none needed).
@@ -179,6 +264,8 @@ pub async fn abandon(db: &Db, account: AccountId, tenant: TenantId) -> Result<bo
         == 1;
     if removed {
         sqlx::query("DELETE FROM tenant_slugs WHERE tenant_id = $1").bind(tenant).execute(&mut *tx).await?;
+        // A repeat of the same form makes the store again rather than finding it gone.
+        sqlx::query("DELETE FROM signup_keys WHERE tenant_id = $1").bind(tenant).execute(&mut *tx).await?;
         // Two statements: Citus plans no reference-table write around a distributed subquery.
         let elsewhere: bool =
             sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM memberships WHERE account_id = $1)")

@@ -234,9 +234,8 @@ impl TestDb {
             plan: "starter".into(),
         };
         let signup = Signup::parse(&self.db, &input).await.expect("a valid signup");
-        let (owner, tenant) =
-            create_store(&self.db, &signup, StartAs::Pending).await.expect("a pending store");
-        TestStore { tenant, owner, owner_email: email }
+        let made = create_store(&self.db, &signup, StartAs::Pending, None).await.expect("a pending store");
+        TestStore { tenant: made.tenant, owner: made.account, owner_email: email }
     }
 
     pub async fn scope(&self, account: AccountId, tenant: TenantId) -> TenantScope {

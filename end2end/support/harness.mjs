@@ -101,6 +101,18 @@ export async function signIn(page, base, { email, password }) {
 }
 
 /**
+ * The next submission of `form` (a locator) reaches the server and is carried out, but its
+ * answer never comes back: the connection drops, as on a train going into a tunnel.
+ */
+export async function loseNextAnswer(page, form) {
+  const endpoint = new URL(await form.getAttribute('action'), page.url()).href;
+  await page.route(endpoint, async (route) => {
+    await route.fetch();
+    await route.abort('connectionreset');
+  }, { times: 1 });
+}
+
+/**
  * For a `describe` block: starts a server (on the embedded default) and a browser before its
  * tests and stops both after them. The returned object holds `server` and `browser` once
  * started.

@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { DEMO, serverAndBrowser, signIn } from '../support/harness.mjs';
+import { DEMO, loseNextAnswer, serverAndBrowser, signIn } from '../support/harness.mjs';
 
 describe('back office', () => {
   const env = serverAndBrowser();
@@ -39,6 +39,27 @@ describe('back office', () => {
     await page.getByTestId('notice').filter({ hasText: 'Product created.' }).waitFor();
     await page.goto(`${env.server.base}/products?q=browser`);
     assert.match(await page.getByTestId('products').innerText(), /Browser Tote\s+BROWSER-TOTE\s+\$12\.99/);
+    await context.close();
+  });
+
+  test('a product whose answer was lost on the way is not created twice when sent again', async () => {
+    const { context, page } = await signedIn();
+    await page.goto(`${env.server.base}/products/new`);
+    await page.locator('html[data-hydrated="true"]').waitFor();
+    await page.getByLabel('Name').fill('Lost Answer Tote');
+    await page.getByLabel('SKU').fill('LOST-ANSWER');
+    await page.getByLabel(/^Price/).fill('5');
+    // The request reaches the server and the product is made; the answer never comes back.
+    await loseNextAnswer(page, page.locator('form').filter({ has: page.getByRole('button', { name: 'Create product' }) }));
+    await page.getByRole('button', { name: 'Create product' }).click();
+    await page.getByTestId('form-alert').filter({ hasText: 'We could not reach the server' }).waitFor();
+    assert.equal(await page.getByLabel('Name').inputValue(), 'Lost Answer Tote', 'what was typed is kept');
+    const made = () => env.server.sql("SELECT count(*) FROM products WHERE sku = 'LOST-ANSWER'");
+    assert.equal(made(), '1', 'the first try went through');
+
+    await page.getByRole('button', { name: 'Create product' }).click();
+    await page.getByTestId('notice').filter({ hasText: 'Product created.' }).waitFor();
+    assert.equal(made(), '1', 'the second try found the first one');
     await context.close();
   });
 

@@ -6,8 +6,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::{
-    problem_page, Column, DataTable, EmptyState, Field, FormAlert, FormFailure, LoadingPage, Notice, Pager,
-    SortSelect, StorePage, SubmitButton, TopBar,
+    problem_page, successes, Column, DataTable, EmptyState, Field, FormAlert, FormFailure, LoadingPage,
+    Notice, Pager, SortSelect, StorePage, SubmitButton, TopBar,
 };
 use crate::customers::{
     get_customer, list_customers, CustomerList, CustomerPage, CustomersQuery, SaveCustomer, SORTS,
@@ -87,8 +87,9 @@ pub fn CustomerFormPage() -> impl IntoView {
     let query = use_query_map();
     let id = move || params.with(|p| p.get("id").map(|id| id.parse::<i64>().ok()));
     let save = ServerAction::<SaveCustomer>::new();
+    let saved_count = successes(save);
     let page = Resource::new(
-        move || (id(), save.version().get()),
+        move || (id(), saved_count.get()),
         |(id, _)| async move {
             match id {
                 None => get_customer(None).await,

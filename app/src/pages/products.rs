@@ -7,8 +7,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::{
-    problem_page, Column, DataTable, EmptyState, Field, FormAlert, FormFailure, LoadingPage, Notice, Pager,
-    SortSelect, StatusBadge, StorePage, SubmitButton, TopBar,
+    problem_page, successes, Column, DataTable, EmptyState, Field, FormAlert, FormFailure, LoadingPage,
+    Notice, Pager, SortSelect, StatusBadge, StorePage, SubmitButton, TopBar,
 };
 use crate::error::AppError;
 use crate::form_key::{self, FormKey};
@@ -108,8 +108,9 @@ pub fn ProductFormPage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").map(|id| id.parse::<i64>().ok()));
     let save = ServerAction::<SaveProduct>::new();
     let archive = ServerAction::<ArchiveProduct>::new();
+    let (saved_count, archived_count) = (successes(save), successes(archive));
     let page = Resource::new(
-        move || (id(), save.version().get(), archive.version().get()),
+        move || (id(), saved_count.get(), archived_count.get()),
         |(id, _, _)| async move {
             match id {
                 None => get_product(None).await,

@@ -9,9 +9,9 @@ use crate::components::{
     answer_with_status, problem_page, ErrorNotice, Field, FormAlert, FormFailure, Loading, LoadingPage,
     SubmitButton, TopBar,
 };
-use crate::error::AppError;
+use crate::form_key::{self, FormKey};
 use crate::format;
-use crate::signup::{cancel_signup, signup_progress, CancelledSignup, SignUp, SignupState};
+use crate::signup::{open_signup, signup_progress, SignUp, SignupForm, SignupState};
 use crate::site::{get_site_info, PlanInfo, SiteInfo};
 
 #[component]
@@ -20,26 +20,16 @@ pub fn SignupPage() -> impl IntoView {
     let info = Resource::new(|| (), |_| get_site_info());
     // Back from checkout without paying: the waiting signup is undone and its fields come back.
     let cancelled = query.with_untracked(|q| q.get("cancelled").is_some());
-    let returned = Resource::new(
-        move || cancelled,
-        |cancelled| async move {
-            if cancelled {
-                cancel_signup().await
-            } else {
-                Ok(None)
-            }
-        },
-    );
+    let opened = Resource::new(move || cancelled, open_signup);
     let sign_up = ServerAction::<SignUp>::new();
     view! {
         <Title text="Start your store"/>
         <Suspense fallback=LoadingPage>
             {move || Suspend::new(async move {
                 let plan = query.with_untracked(|q| q.get("plan"));
-                let returned = returned.await;
-                match info.await {
-                    Ok(info) => view! { <SignupForm info sign_up plan returned/> }.into_any(),
-                    Err(error) => problem_page(error, "Start your store"),
+                match (info.await, opened.await) {
+                    (Ok(info), Ok(opened)) => view! { <SignupFormView info sign_up plan opened/> }.into_any(),
+                    (Err(error), _) | (_, Err(error)) => problem_page(error, "Start your store"),
                 }
             })}
         </Suspense>
@@ -47,15 +37,17 @@ pub fn SignupPage() -> impl IntoView {
 }
 
 #[component]
-fn SignupForm(
+fn SignupFormView(
     info: SiteInfo,
     sign_up: ServerAction<SignUp>,
     plan: Option<String>,
-    returned: Result<Option<CancelledSignup>, AppError>,
+    opened: SignupForm,
 ) -> impl IntoView {
     let form = FormFailure::of(sign_up);
     let (failure, field_error) = (form.error(), move |field| form.field(field));
-    let (back_from_checkout, return_problem) = match returned {
+    // A refused submission comes back with its key: sending it again cannot make two stores.
+    let form_key = form.typed(form_key::FIELD).unwrap_or(opened.form_key);
+    let (back_from_checkout, return_problem) = match opened.returned {
         Ok(back) => (back, None),
         Err(error) => (None, Some(error)),
     };
@@ -90,6 +82,7 @@ fn SignupForm(
             })}
             <ActionForm action=sign_up attr:class="mt-6 space-y-4 rounded-lg border border-slate-200 bg-white p-6 shadow-sm" attr:novalidate=true>
                 <FormAlert failure/>
+                <FormKey key=form_key/>
                 <Field label="Email" name="email" kind="email" max_chars=field_limits::EMAIL required=true autocomplete="email" error=field_error("email") value=email/>
                 <Field label="Password" name="password" kind="password" max_chars=field_limits::PASSWORD required=true autocomplete="new-password"
                     error=field_error("password") value="" hint=info.password_rules.clone()/>

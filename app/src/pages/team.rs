@@ -7,7 +7,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{
-    problem_page, Field, FormAlert, FormFailure, LoadingPage, Notice, StorePage, SubmitButton, TopBar,
+    problem_page, successes, Field, FormAlert, FormFailure, LoadingPage, Notice, StorePage, SubmitButton,
+    TopBar,
 };
 use crate::error::AppError;
 use crate::form_key::{self, FormKey};
@@ -24,12 +25,8 @@ pub fn TeamPage() -> impl IntoView {
     let change = ServerAction::<ChangeMemberRole>::new();
     let remove = ServerAction::<RemoveMember>::new();
     let revoke = ServerAction::<RevokeInvitation>::new();
-    let page = Resource::new(
-        move || {
-            (invite.version().get(), change.version().get(), remove.version().get(), revoke.version().get())
-        },
-        |_| get_team(),
-    );
+    let changes = [successes(invite), successes(change), successes(remove), successes(revoke)];
+    let page = Resource::new(move || changes.map(|count| count.get()), |_| get_team());
     let notice = move || {
         query.with(|q| {
             [("saved", "Role changed."), ("removed", "Member removed."), ("revoked", "Invitation withdrawn.")]

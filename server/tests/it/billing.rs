@@ -415,3 +415,43 @@ async fn leaving_checkout_gives_the_form_back_and_the_email_can_sign_up_again() 
     let again = submit_signup(&visitor, &email).await;
     assert!(again.starts_with(&format!("{}/pay/", stripe.base)), "{again}");
 }
+
+/// A paid signup sent again with its form's key (its answer lost on the way to checkout) goes
+/// back to the same Checkout Session, and once paid, a repeat signs the owner in instead.
+#[tokio::test]
+async fn a_paid_signup_sent_again_goes_to_the_same_checkout_then_signs_in_once_paid() {
+    let stripe = StripeStandIn::start(SECRET).await;
+    let app = stripe_app(&stripe.base).await;
+    let email = unique_email("twice");
+    let page = app.visitor().get("/signup").await.text().await.unwrap();
+    let key = page
+        .split(&format!("name=\"{}\" value=\"", app::form_key::FIELD))
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the form carries a key")
+        .to_owned();
+    let mut form = signup_form(&email).to_vec();
+    form.push((app::form_key::FIELD, key));
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let send = |visitor: Visitor| {
+        let form = form.clone();
+        async move {
+            let response = visitor.submit::<SignUp>("/signup", &form).await;
+            (response.headers()["location"].to_str().unwrap().to_owned(), visitor)
+        }
+    };
+
+    let (checkout, _) = send(app.visitor()).await;
+    let (again, _) = send(app.visitor()).await;
+    assert!(checkout.starts_with(&format!("{}/pay/cs_test_", stripe.base)), "{checkout}");
+    assert_eq!(again, checkout, "the same Checkout Session");
+    let tenant = store_of(&app, &email).await;
+    assert_eq!(stripe.state().await["sessions"].as_array().map(Vec::len), Some(1));
+
+    assert_eq!(pay(&checkout).await.status(), 303);
+    wait_until_open(&app, tenant).await;
+    let (paid, visitor) = send(app.visitor()).await;
+    assert_eq!(paid, "/?welcome=ready", "the store is open: no second payment");
+    assert!(visitor.get("/").await.text().await.unwrap().contains("Harbour Books"));
+    assert_eq!(app.db.count("memberships WHERE tenant_id = $1", tenant).await, 1);
+}

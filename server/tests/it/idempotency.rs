@@ -4,16 +4,18 @@
 use std::sync::Arc;
 
 use app::customers::SaveCustomer;
+use app::form_key::FIELD as KEY;
 use app::products::SaveProduct;
+use app::signup::SignUp;
 use app::team::InviteMember;
-use domain::testing::TestStore;
+use domain::testing::{unique_email, TestStore};
 
 use crate::common::{TestApp, Visitor};
 
 /// The order form of `store` with `key`.
 async fn order_form(app: &TestApp, store: &TestStore, key: &str) -> Vec<(&'static str, String)> {
     let mut form = app.order_form(store).await;
-    form.push(("idempotency_key", key.to_owned()));
+    form.push((KEY, key.to_owned()));
     form
 }
 
@@ -24,6 +26,14 @@ async fn place(visitor: &Visitor, form: &[(&'static str, String)]) -> (u16, Stri
 
 fn new_key() -> String {
     uuid::Uuid::new_v4().to_string()
+}
+
+/// The key the form in `html` carries.
+fn key_in(html: &str) -> &str {
+    html.split(&format!("name=\"{KEY}\" value=\""))
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the form carries a key")
 }
 
 #[tokio::test]
@@ -104,11 +114,7 @@ async fn a_key_that_is_not_one_is_refused_and_the_form_carries_a_fresh_one() {
     assert!(body.contains("BadRequest"), "{body}");
 
     let page = owner.get("/orders/new").await.text().await.unwrap();
-    let key = page
-        .split("name=\"idempotency_key\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the form carries a key");
+    let key = key_in(&page);
     assert!(uuid::Uuid::parse_str(key).is_ok(), "{key}");
     let again = owner.get("/orders/new").await.text().await.unwrap();
     assert!(!again.contains(key), "each showing of the form has a key of its own");
@@ -119,7 +125,7 @@ async fn a_product_and_a_customer_submitted_again_are_added_once_and_keys_do_not
     let app = TestApp::spawn().await;
     let (store, owner) = app.signed_in_store("Corner Shop").await;
     let key = new_key();
-    let product = [("name", "Linen Tote"), ("sku", "TOTE-9"), ("price", "12.50"), ("idempotency_key", &key)];
+    let product = [("name", "Linen Tote"), ("sku", "TOTE-9"), ("price", "12.50"), (KEY, &key)];
     for _ in 0..2 {
         let saved = owner.call::<SaveProduct>(&product).await;
         assert!(saved.status().is_success(), "{}", saved.text().await.unwrap());
@@ -127,8 +133,7 @@ async fn a_product_and_a_customer_submitted_again_are_added_once_and_keys_do_not
     assert_eq!(app.db.count("products WHERE tenant_id = $1 AND sku = 'TOTE-9'", store.tenant).await, 1);
 
     let customer_key = new_key();
-    let customer =
-        [("name", "Ada Lovelace"), ("email", "ada@example.test"), ("idempotency_key", &customer_key)];
+    let customer = [("name", "Ada Lovelace"), ("email", "ada@example.test"), (KEY, &customer_key)];
     for _ in 0..2 {
         let saved = owner.call::<SaveCustomer>(&customer).await;
         assert!(saved.status().is_success(), "{}", saved.text().await.unwrap());
@@ -139,7 +144,7 @@ async fn a_product_and_a_customer_submitted_again_are_added_once_and_keys_do_not
     );
 
     // The product's key sent with a customer (a forged or confused request) creates nothing.
-    let crossed = [("name", "Bo Lind"), ("email", "bo@example.test"), ("idempotency_key", &key)];
+    let crossed = [("name", "Bo Lind"), ("email", "bo@example.test"), (KEY, &key)];
     let refused = owner.call::<SaveCustomer>(&crossed).await;
     assert_eq!(refused.status(), 409);
     assert_eq!(
@@ -153,7 +158,7 @@ async fn an_invitation_submitted_again_with_its_key_is_made_once() {
     let app = TestApp::spawn().await;
     let (store, owner) = app.signed_in_store("Corner Shop").await;
     let key = new_key();
-    let form = [("email", "newcomer@example.test"), ("role", "member"), ("idempotency_key", key.as_str())];
+    let form = [("email", "newcomer@example.test"), ("role", "member"), (KEY, key.as_str())];
     for _ in 0..3 {
         let invited = owner.call::<InviteMember>(&form).await;
         assert!(invited.status().is_success(), "{}", invited.text().await.unwrap());
@@ -164,11 +169,142 @@ async fn an_invitation_submitted_again_with_its_key_is_made_once() {
         .await;
     assert_eq!(made, 1, "one invitation (a second one would have replaced the first's link)");
     // Positive control: the form shown again (a new key) makes a new invitation.
-    let again = [("email", "newcomer@example.test"), ("role", "member"), ("idempotency_key", &new_key())];
+    let again = [("email", "newcomer@example.test"), ("role", "member"), (KEY, &new_key())];
     assert!(owner.call::<InviteMember>(&again).await.status().is_success());
     let made = app
         .db
         .count("invitations WHERE tenant_id = $1 AND email = 'newcomer@example.test'", store.tenant)
         .await;
     assert_eq!(made, 2);
+}
+
+/// The signup form as the page gives it, filled in.
+async fn signup_form(app: &TestApp, email: &str) -> Vec<(&'static str, String)> {
+    let page = app.visitor().get("/signup").await.text().await.unwrap();
+    let key = key_in(&page).to_owned();
+    assert!(uuid::Uuid::parse_str(&key).is_ok(), "{key}");
+    vec![
+        ("email", email.to_owned()),
+        ("password", "a long enough passphrase".into()),
+        ("store_name", "Kite & Co".into()),
+        ("plan", "free".into()),
+        (KEY, key),
+    ]
+}
+
+fn borrowed<'a>(form: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    form.iter().map(|(name, value)| (*name, value.as_str())).collect()
+}
+
+/// A new owner whose answer was lost (the browser never got its cookie) sends the form again:
+/// they end in the store the first submission made, signed in, and no second store is made.
+#[tokio::test]
+async fn a_signup_sent_again_after_its_answer_was_lost_signs_in_to_the_store_it_made() {
+    let app = TestApp::spawn().await;
+    let email = unique_email("founder");
+    let form = signup_form(&app, &email).await;
+    let first = app.visitor().submit::<SignUp>("/signup", &borrowed(&form)).await;
+    assert_eq!(first.headers()["location"], "/?welcome=ready");
+
+    let retry = app.visitor();
+    let again = retry.submit::<SignUp>("/signup", &borrowed(&form)).await;
+    assert_eq!(again.headers()["location"], "/?welcome=ready", "the repeat carries on as the first did");
+    let home = retry.follow(again).await;
+    assert!(home.contains("Kite &amp; Co") && home.contains("Your store is ready"), "{home}");
+    assert_eq!(app.db.count("accounts WHERE email = $1", &email).await, 1);
+    assert_eq!(
+        app.db.count("memberships m JOIN accounts a ON a.id = m.account_id WHERE a.email = $1", &email).await,
+        1,
+        "one store"
+    );
+
+    // Positive control: the form shown again (a new key) is a second signup of the same email.
+    let mut fresh = form.clone();
+    fresh[4].1 = new_key();
+    let refused = app.visitor().call::<SignUp>(&borrowed(&fresh)).await;
+    assert_eq!(refused.status(), 409);
+    assert!(refused.text().await.unwrap().contains("This email already has an account."));
+}
+
+#[tokio::test]
+async fn one_signup_form_sent_many_times_at_once_makes_one_store_and_signs_each_in() {
+    let app = TestApp::spawn().await;
+    let email = unique_email("eager");
+    let form = Arc::new(signup_form(&app, &email).await);
+    let submissions: Vec<_> = (0..6)
+        .map(|_| {
+            let (visitor, form) = (app.visitor(), form.clone());
+            tokio::spawn(async move {
+                let answer = visitor.call::<SignUp>(&borrowed(&form)).await;
+                let status = answer.status().as_u16();
+                (status, visitor.get("/").await.text().await.unwrap().contains("Kite &amp; Co"))
+            })
+        })
+        .collect();
+    for submission in submissions {
+        assert_eq!(submission.await.unwrap(), (200, true), "answered and signed in to the store");
+    }
+    assert_eq!(app.db.count("accounts WHERE email = $1", &email).await, 1);
+    assert_eq!(
+        app.db.count("memberships m JOIN accounts a ON a.id = m.account_id WHERE a.email = $1", &email).await,
+        1
+    );
+}
+
+/// What an attacker who saw a form's key (not its password) would send: refused, signed in to
+/// nothing, and counted as a failed signup.
+#[tokio::test]
+async fn a_signup_key_sent_with_another_password_signs_nobody_in() {
+    let app = TestApp::spawn().await;
+    let email = unique_email("victim");
+    let form = signup_form(&app, &email).await;
+    assert!(app.visitor().call::<SignUp>(&borrowed(&form)).await.status().is_success());
+
+    let attacker = app.visitor();
+    let mut forged = form.clone();
+    forged[1].1 = "a guessed long passphrase".into();
+    let refused = attacker.call::<SignUp>(&borrowed(&forged)).await;
+    assert_eq!(refused.status(), 409);
+    assert!(refused.text().await.unwrap().contains("This form was already used."));
+    let home = attacker.get("/").await.text().await.unwrap();
+    assert!(!home.contains("Kite &amp; Co"), "the attacker is not signed in to the store");
+}
+
+/// A script calling the endpoints sends its key as an `Idempotency-Key` header, as payment
+/// providers' APIs take it: the same effect as the form's field.
+#[tokio::test]
+async fn an_api_client_sends_its_key_as_an_idempotency_key_header() {
+    let app = TestApp::spawn().await;
+    let (store, owner) = app.signed_in_store("Corner Shop").await;
+    let post = |key: &str, form: Vec<(&'static str, String)>| {
+        owner
+            .client
+            .post(owner.url(<SaveProduct as leptos::server_fn::ServerFn>::PATH))
+            .header("accept", "application/json")
+            .header(app::form_key::HEADER, key)
+            .form(&form)
+            .send()
+    };
+    let product = |sku: &str| {
+        vec![("name", "Linen Tote".to_owned()), ("sku", sku.to_owned()), ("price", "12.50".into())]
+    };
+    let key = new_key();
+    for _ in 0..3 {
+        assert_eq!(post(&key, product("TOTE-H")).await.unwrap().status(), 200);
+    }
+    assert_eq!(app.db.count("products WHERE tenant_id = $1 AND sku = 'TOTE-H'", store.tenant).await, 1);
+    // Positive control: another key adds another (and its SKU is taken: refused as such).
+    assert_eq!(post(&new_key(), product("TOTE-H")).await.unwrap().status(), 409);
+
+    // A header that is no key, or a header and a field that disagree: refused, nothing made.
+    assert_eq!(post("'; DROP TABLE products; --", product("TOTE-X")).await.unwrap().status(), 400);
+    let mut both = product("TOTE-Y");
+    both.push((KEY, new_key()));
+    assert_eq!(post(&new_key(), both.clone()).await.unwrap().status(), 400);
+    assert_eq!(
+        app.db.count("products WHERE tenant_id = $1 AND sku IN ('TOTE-X', 'TOTE-Y')", store.tenant).await,
+        0
+    );
+    let agreeing = both[3].1.clone();
+    assert_eq!(post(&agreeing, both).await.unwrap().status(), 200, "the same key in both is one key");
 }

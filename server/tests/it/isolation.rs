@@ -550,7 +550,7 @@ fn coverage() -> Vec<(&'static str, Coverage)> {
         ActOnStore, EndSupportSession, GetPlatformOverview, GetStore, GetSupportNotice, ListStores,
         StartSupportSession,
     };
-    use app::signup::{CancelSignup, SignUp, SignupProgress};
+    use app::signup::{OpenSignup, SignUp, SignupProgress};
     use app::site::GetSiteInfo;
     use app::team::GetInvitation;
     use Coverage::*;
@@ -618,7 +618,7 @@ fn coverage() -> Vec<(&'static str, Coverage)> {
         (GetSupportNotice::PATH, admin()),
         (SignUp::PATH, signup()),
         (SignupProgress::PATH, signup()),
-        (CancelSignup::PATH, signup()),
+        (OpenSignup::PATH, signup()),
         (GetSiteInfo::PATH, NoStoreData("the platform's public facts: plans, sign-in mode, the demo login")),
         (
             GetInvitation::PATH,

@@ -14,7 +14,7 @@ use app::figures::GetStoreOverview;
 use app::orders::{ChangeOrderStatus, CreateOrder, GetNewOrderChoices, GetOrder, ListOrders};
 use app::products::{ArchiveProduct, GetProduct, LastImportReport, ListProducts, SaveProduct};
 use app::settings::{DeleteStore, GetSettings, ListAudit, SaveSettings};
-use app::signup::{CancelSignup, SignUp, SignupProgress};
+use app::signup::{OpenSignup, SignUp, SignupProgress};
 use app::site::GetSiteInfo;
 use app::stores::GetMyStores;
 use app::team::{ChangeMemberRole, GetInvitation, GetTeam, InviteMember, RemoveMember, RevokeInvitation};
@@ -116,7 +116,7 @@ fn refuse_nobody() -> Vec<(&'static str, &'static str)> {
         ),
         (GetStoreNotice::PATH, "says something only to a signed-in member about their own store"),
         (SignupProgress::PATH, "reads only the signup waiting in the caller's own session"),
-        (CancelSignup::PATH, "cancels only the signup waiting in the caller's own session"),
+        (OpenSignup::PATH, "a new form key; undoes only the signup waiting in the caller's own session"),
         (GetInvitation::PATH, "an unknown or used link is answered with the page that says so"),
     ]
 }
@@ -380,6 +380,18 @@ fn refusals(own: &str, owner_account: &str, theirs: &Theirs, store_b: &str) -> V
             Invalid,
         ),
         form::<SignUp>("a signup without its fields", Anonymous, &[], BadRequest),
+        form::<SignUp>(
+            "a signup whose form key is no key",
+            Anonymous,
+            &[
+                ("email", "a@b.test"),
+                ("password", ""),
+                ("store_name", ""),
+                ("plan", ""),
+                (app::form_key::FIELD, "1 OR 1=1"),
+            ],
+            BadRequest,
+        ),
         // The admin panel: staff only, admins to act, always with a reason.
         form::<GetPlatformOverview>("the overview", Anonymous, &[], SignedOut),
         form::<GetPlatformOverview>("the overview", Owner, &[], NotStaff),
