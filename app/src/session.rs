@@ -295,8 +295,42 @@ impl FromRequestParts<AppState> for CurrentStore {
         let session = session_of(parts);
         let db = state.db.clone();
         let max_age = state.session_max_age;
-        async move { resolve_scope(session?, db, max_age).await.map(CurrentStore) }
+        let once = parts.extensions.get::<ScopeOnce>().cloned();
+        async move {
+            let resolve = || async {
+                RESOLVED_SCOPES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                resolve_scope(session?, db, max_age).await
+            };
+            match once {
+                Some(ScopeOnce(scope)) => scope.get_or_try_init(resolve).await.cloned().map(CurrentStore),
+                None => resolve().await.map(CurrentStore),
+            }
+        }
     }
+}
+
+/// The store scope of one request, resolved once: a page rendered on the server calls several
+/// server functions (its data, the store's notice, …), and each asks for the scope; the first
+/// checks the membership, the others share what it found. A refusal is not kept, so each caller
+/// gets its own (a sign-out is not flushed twice).
+#[derive(Clone, Default)]
+pub struct ScopeOnce(std::sync::Arc<tokio::sync::OnceCell<TenantScope>>);
+
+/// Gives each request its [`ScopeOnce`] (a layer over every route).
+pub async fn one_scope_per_request(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    request.extensions_mut().insert(ScopeOnce::default());
+    next.run(request).await
+}
+
+static RESOLVED_SCOPES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many store scopes this process has resolved (each a membership check against the
+/// database), for metrics and for the tests that count them per request.
+pub fn resolved_scopes() -> u64 {
+    RESOLVED_SCOPES.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 async fn resolve_scope(

@@ -267,6 +267,7 @@ fn router(state: AppState, settings: &Settings, public_url: &str, mode: SignInMo
             shell,
         ))
         .layer(middleware::from_fn(refusals::honest_status))
+        .layer(middleware::from_fn(app::session::one_scope_per_request))
         .layer(Extension(mode))
         .layer(middleware::from_fn_with_state(
             AppOrigin::from_public_url(public_url),

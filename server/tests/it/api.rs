@@ -173,3 +173,24 @@ async fn the_dashboard_shows_the_chart_top_products_and_recent_orders() {
         "not the 10 latest"
     );
 }
+
+/// A page rendered on the server calls several server functions that each need the store (its
+/// data, the store's notice, …): the membership is checked once per request, not once per call.
+#[tokio::test]
+async fn a_page_checks_the_membership_once_whatever_the_server_functions_it_calls() {
+    let app = TestApp::spawn().await;
+    let (_, owner) = app.signed_in_store("Corner Shop").await;
+    for page in ["/", "/orders", "/products", "/customers", "/team", "/settings"] {
+        let before = app::session::resolved_scopes();
+        let response = owner.get(page).await;
+        assert_eq!(response.status(), 200, "{page}");
+        response.text().await.unwrap();
+        assert_eq!(app::session::resolved_scopes() - before, 1, "{page}");
+    }
+    // Each call from the hydrated page is a request of its own, with its own check.
+    let before = app::session::resolved_scopes();
+    for _ in 0..2 {
+        assert!(owner.call::<GetStoreOverview>(&[("period", "Last30Days")]).await.status().is_success());
+    }
+    assert_eq!(app::session::resolved_scopes() - before, 2);
+}
