@@ -22,6 +22,7 @@ pub mod products;
 #[cfg(feature = "ssr")]
 pub mod session;
 pub mod settings;
+pub mod sign_in_failure;
 pub mod signup;
 pub mod site;
 #[cfg(feature = "ssr")]

@@ -7,19 +7,13 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::{answer_with_status, ErrorNotice, Loading, TopBar};
 use crate::error::AppError;
+use crate::sign_in_failure::SignInFailure;
 use crate::stores::get_my_stores;
-
-fn failure_message(code: &str) -> &'static str {
-    match code {
-        "not-a-member" => "You are not a member of that store (any more). Choose another one.",
-        _ => "Something went wrong on our side. Please try again in a moment.",
-    }
-}
 
 #[component]
 pub fn ChooseStorePage() -> impl IntoView {
     let query = use_query_map();
-    let error = move || query.with(|q| q.get("error")).map(|code| failure_message(&code));
+    let error = move || query.with(|q| q.get("error")).map(|code| SignInFailure::explain(&code, None));
     let stores = Resource::new(|| (), |_| get_my_stores());
 
     view! {

@@ -6,42 +6,14 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::TopBar;
+use crate::sign_in_failure::SignInFailure;
 use crate::site::get_site_info;
-
-/// What the sign-in page says when it cannot tell why (an unknown code).
-pub const UNKNOWN_FAILURE: &str = "Something went wrong on our side. Please try again in a moment.";
-
-/// Why the last attempt failed, as the handler reports it in the `error` (and `wait`) query
-/// parameters.
-pub fn failure_message(code: &str, wait_minutes: Option<String>) -> String {
-    match code {
-        "credentials" => "That email and password do not match an account. Check them and try again.".into(),
-        "no-store" => "This account does not belong to any store yet.".into(),
-        "invalid-email" => "Enter an email address like name@example.com.".into(),
-        "expired" => "This sign-in has expired or was already used. Start again.".into(),
-        "cancelled" => "Signing in was cancelled. Start again when you are ready.".into(),
-        "provider-unavailable" => {
-            "The sign-in service cannot be reached right now. Please try again in a moment.".into()
-        }
-        "unavailable" => "Signing in is not possible for a moment. Please try again shortly.".into(),
-        "busy" => "Too many people are signing in at this moment. Please try again in a few seconds.".into(),
-        "throttled" => {
-            let minutes = wait_minutes
-                .filter(|m| m.chars().all(|c| c.is_ascii_digit()))
-                .unwrap_or_else(|| "a few".into());
-            let unit = if minutes == "1" { "minute" } else { "minutes" };
-            format!(
-                "Too many failed sign-ins. For your account's safety, wait {minutes} {unit} and try again."
-            )
-        }
-        _ => UNKNOWN_FAILURE.into(),
-    }
-}
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let query = use_query_map();
-    let error = move || query.with(|q| q.get("error").map(|code| failure_message(&code, q.get("wait"))));
+    let error =
+        move || query.with(|q| q.get("error").map(|code| SignInFailure::explain(&code, q.get("wait"))));
     let info = Resource::new(|| (), |_| get_site_info());
 
     view! {

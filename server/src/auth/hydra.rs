@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use app::session::{sign_in_staff, sign_in_to_store, sign_out};
+use app::sign_in_failure::SignInFailure;
 use app::state::AppState;
 use axum::body::Body;
 use axum::extract::{Query, Request, State};
@@ -36,17 +37,17 @@ pub type RenderPage =
 pub struct PageRenderer(pub RenderPage);
 
 /// The sign-in page with a reason, for flows that cannot go on.
-fn sign_in_failed(code: &str) -> Response {
-    Redirect::to(&format!("/auth/login?error={code}")).into_response()
+fn sign_in_failed(failure: SignInFailure) -> Response {
+    Redirect::to(&format!("/auth/login?error={}", failure.code())).into_response()
 }
 
 fn hydra_failed(error: HydraError) -> Response {
     match error {
-        HydraError::Expired => sign_in_failed("expired"),
+        HydraError::Expired => sign_in_failed(SignInFailure::Expired),
         HydraError::Handled { redirect_to } => Redirect::to(&redirect_to).into_response(),
         other => {
             tracing::error!(error = %other, "Hydra's admin API failed");
-            sign_in_failed("provider-unavailable")
+            sign_in_failed(SignInFailure::ProviderUnavailable)
         }
     }
 }
@@ -57,7 +58,7 @@ pub async fn start_login(provider: &IdentityProvider, session: &Session) -> Resp
         Ok(url) => Redirect::to(&url).into_response(),
         Err(error) => {
             tracing::error!(%error, "could not start signing in");
-            sign_in_failed("provider-unavailable")
+            sign_in_failed(SignInFailure::ProviderUnavailable)
         }
     }
 }
@@ -144,13 +145,13 @@ pub async fn login_page(
             Ok(None) => render(request).await,
             Err(error) => {
                 tracing::error!(%error, "could not read the session");
-                sign_in_failed("unavailable")
+                sign_in_failed(SignInFailure::Unavailable)
             }
         };
     }
     let Ok(account) = login.subject.parse::<i64>().map(AccountId::new) else {
         tracing::error!(subject = %login.subject, "Hydra remembered a subject that is not an account id");
-        return sign_in_failed("unavailable");
+        return sign_in_failed(SignInFailure::Unavailable);
     };
     match domain::staff::staff_role(&state.db, account).await {
         Ok(Some(role)) => {
@@ -160,12 +161,12 @@ pub async fn login_page(
         Ok(None) => {}
         Err(error) => {
             tracing::error!(%error, "could not check for staff");
-            return sign_in_failed("unavailable");
+            return sign_in_failed(SignInFailure::Unavailable);
         }
     }
     match domain::accounts::memberships(&state.db, account).await {
         Ok(stores) => match stores.as_slice() {
-            [] => sign_in_failed("no-store"),
+            [] => sign_in_failed(SignInFailure::NoStore),
             [only] => {
                 accept_login(&provider, &challenge, account, store_context(only.tenant_id, only.role)).await
             }
@@ -175,14 +176,14 @@ pub async fn login_page(
                     Ok(()) => Redirect::to("/auth/choose-store").into_response(),
                     Err(error) => {
                         tracing::error!(%error, "could not keep the login challenge");
-                        sign_in_failed("unavailable")
+                        sign_in_failed(SignInFailure::Unavailable)
                     }
                 }
             }
         },
         Err(error) => {
             tracing::error!(%error, "could not list the account's stores");
-            sign_in_failed("unavailable")
+            sign_in_failed(SignInFailure::Unavailable)
         }
     }
 }
@@ -206,10 +207,10 @@ async fn accept_signup_ticket(
             )
             .await
         }
-        Err(domain::Error::NotFound) => sign_in_failed("no-store"),
+        Err(domain::Error::NotFound) => sign_in_failed(SignInFailure::NoStore),
         Err(error) => {
             tracing::error!(%error, "could not check the new member's store");
-            sign_in_failed("unavailable")
+            sign_in_failed(SignInFailure::Unavailable)
         }
     }
 }
@@ -300,16 +301,16 @@ pub async fn callback(
     let pending: Option<PendingAuthorization> = session.remove(PENDING_AUTHORIZATION).await.ok().flatten();
     if let Some(error) = query.error {
         tracing::info!(%error, "the identity provider ended the sign-in");
-        return sign_in_failed("cancelled");
+        return sign_in_failed(SignInFailure::Cancelled);
     }
     let (Some(pending), Some(code), Some(returned_state)) = (pending, query.code, query.state) else {
-        return sign_in_failed("expired");
+        return sign_in_failed(SignInFailure::Expired);
     };
     let verified = match provider.complete(pending, code, &returned_state).await {
         Ok(verified) => verified,
         Err(error) => {
             tracing::warn!(%error, "refused a sign-in answer");
-            return sign_in_failed("expired");
+            return sign_in_failed(SignInFailure::Expired);
         }
     };
     let account = verified.account;
@@ -318,14 +319,14 @@ pub async fn callback(
         SignedInTo::Store(tenant) => {
             if let Err(error) = TenantScope::for_member(&state.db, account, tenant).await {
                 tracing::warn!(%error, %account, %tenant, "signed in to a store without membership");
-                return sign_in_failed("no-store");
+                return sign_in_failed(SignInFailure::NoStore);
             }
             (sign_in_to_store(&session, account, tenant).await, "/")
         }
         SignedInTo::Staff => {
             if let Err(error) = Staff::for_account(&state.db, account, chrono::Utc::now()).await {
                 tracing::warn!(%error, %account, "signed in as staff without being staff");
-                return sign_in_failed("no-store");
+                return sign_in_failed(SignInFailure::NoStore);
             }
             (sign_in_staff(&session, account).await, "/admin")
         }
@@ -336,7 +337,7 @@ pub async fn callback(
     };
     if let Err(error) = started.and(session.insert(ID_TOKEN, &verified.id_token).await).and(kept) {
         tracing::error!(%error, "could not start the session");
-        return sign_in_failed("unavailable");
+        return sign_in_failed(SignInFailure::Unavailable);
     }
     tracing::info!(%account, into = ?verified.into, "signed in through Hydra");
     Redirect::to(landing).into_response()

@@ -4,6 +4,7 @@
 use app::session::{
     account_choosing_store, begin_store_choice, enter_chosen_store, sign_in_staff, sign_in_to_store, sign_out,
 };
+use app::sign_in_failure::SignInFailure;
 use app::state::AppState;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -142,13 +143,15 @@ pub async fn choose_store(
     session: Session,
     Form(choice): Form<StoreChoice>,
 ) -> Response {
-    let failed = |code: &str| Redirect::to(&format!("/auth/choose-store?error={code}")).into_response();
+    let failed = |failure: SignInFailure| {
+        Redirect::to(&format!("/auth/choose-store?error={}", failure.code())).into_response()
+    };
     let account = match account_choosing_store(&session).await {
         Ok(Some(account)) => account,
         Ok(None) => return Redirect::to("/login").into_response(),
         Err(error) => {
             tracing::error!(%error, "could not read the session");
-            return failed("unavailable");
+            return failed(SignInFailure::Unavailable);
         }
     };
     let tenant = TenantId::new(choice.tenant_id);
@@ -156,11 +159,11 @@ pub async fn choose_store(
         Ok(scope) => scope,
         Err(domain::Error::NotFound) => {
             tracing::warn!(account = %account, tenant = %tenant, "refused to enter a store the account is not in");
-            return failed("not-a-member");
+            return failed(SignInFailure::NotAMember);
         }
         Err(error) => {
             tracing::error!(%error, "could not check the membership");
-            return failed("unavailable");
+            return failed(SignInFailure::Unavailable);
         }
     };
     if let SignInMode::Hydra(provider) = &mode {
@@ -172,13 +175,13 @@ pub async fn choose_store(
             Ok(None) => {}
             Err(error) => {
                 tracing::error!(%error, "could not read the session");
-                return failed("unavailable");
+                return failed(SignInFailure::Unavailable);
             }
         }
     }
     if let Err(error) = enter_chosen_store(&session, account, tenant).await {
         tracing::error!(%error, "could not start the session");
-        return failed("unavailable");
+        return failed(SignInFailure::Unavailable);
     }
     tracing::info!(account = %account, tenant = %tenant, "entered a store");
     Redirect::to("/").into_response()
