@@ -1,7 +1,7 @@
 //! The admin panel through HTTP: who reaches it, what each staff role may do, and what a
 //! support session opens. Every admin server function joins `admin_calls` when it is written.
 
-use crate::common::{TestApp, Visitor};
+use crate::common::{borrowed, TestApp, Visitor};
 use crate::roles::{member, ROLES};
 use app::admin::{
     ActOnStore, EndSupportSession, GetPlatformOverview, GetStore, GetSupportNotice, ListStores,
@@ -46,8 +46,7 @@ async fn admin_calls(visitor: &Visitor, store: &TestStore) -> Vec<(&'static str,
 
 /// Calls `admin_act_on_store`: whether it succeeded, and its answer.
 async fn act(visitor: &Visitor, form: Vec<(&'static str, String)>) -> (bool, String) {
-    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let response = visitor.call::<ActOnStore>(&form).await;
+    let response = visitor.call::<ActOnStore>(&borrowed(&form)).await;
     (response.status().is_success(), response.text().await.unwrap())
 }
 

@@ -2,7 +2,7 @@
 //! signed with async-stripe's test-header helper and posted to the webhook; paid signups through
 //! the Stripe stand-in, reached by the production client with only its base URL changed.
 
-use crate::common::{StripeStandIn, TestApp, Visitor};
+use crate::common::{borrowed, form_key_in, StripeStandIn, TestApp, Visitor};
 use app::billing::{OpenBillingPortal, StartSubscription};
 use app::customers::SaveCustomer;
 use app::products::SaveProduct;
@@ -274,9 +274,7 @@ fn signup_form(email: &str) -> [(&'static str, String); 4] {
 }
 
 async fn submit_signup(visitor: &Visitor, email: &str) -> String {
-    let form = signup_form(email);
-    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let response = visitor.submit::<SignUp>("/signup", &form).await;
+    let response = visitor.submit::<SignUp>("/signup", &borrowed(&signup_form(email))).await;
     assert!(response.status().is_redirection(), "{}", response.status());
     response.headers()["location"].to_str().unwrap().to_owned()
 }
@@ -424,15 +422,9 @@ async fn a_paid_signup_sent_again_goes_to_the_same_checkout_then_signs_in_once_p
     let app = stripe_app(&stripe.base).await;
     let email = unique_email("twice");
     let page = app.visitor().get("/signup").await.text().await.unwrap();
-    let key = page
-        .split(&format!("name=\"{}\" value=\"", app::form_key::FIELD))
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the form carries a key")
-        .to_owned();
     let mut form = signup_form(&email).to_vec();
-    form.push((app::form_key::FIELD, key));
-    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    form.push((app::form_key::FIELD, form_key_in(&page).to_owned()));
+    let form = borrowed(&form);
     let send = |visitor: Visitor| {
         let form = form.clone();
         async move {

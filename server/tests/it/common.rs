@@ -175,8 +175,7 @@ impl Visitor {
 
     /// Places the order `form` ([`TestApp::order_form`]): its status, `Retry-After` and body.
     pub async fn place_order(&self, form: &[(&'static str, String)]) -> (u16, Option<String>, String) {
-        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let response = self.call::<app::orders::CreateOrder>(&form).await;
+        let response = self.call::<app::orders::CreateOrder>(&borrowed(form)).await;
         let retry_after = response.headers().get("retry-after").map(|v| v.to_str().unwrap_or("?").to_owned());
         (response.status().as_u16(), retry_after, response.text().await.expect("an answer"))
     }
@@ -233,6 +232,19 @@ impl Visitor {
             .await
             .expect("server function call")
     }
+}
+
+/// A form of owned values as the request helpers take it.
+pub fn borrowed<'a>(form: &'a [(&'a str, String)]) -> Vec<(&'a str, &'a str)> {
+    form.iter().map(|(name, value)| (*name, value.as_str())).collect()
+}
+
+/// The idempotency key the form in `html` carries (`app::form_key`).
+pub fn form_key_in(html: &str) -> &str {
+    html.split(&format!("name=\"{}\" value=\"", app::form_key::FIELD))
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the form carries a key")
 }
 
 /// The files of a zip as `(name, text)`, read with an independent zip reader.

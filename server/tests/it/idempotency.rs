@@ -10,7 +10,7 @@ use app::signup::SignUp;
 use app::team::InviteMember;
 use domain::testing::{unique_email, TestStore};
 
-use crate::common::{TestApp, Visitor};
+use crate::common::{borrowed, form_key_in, TestApp, Visitor};
 
 /// The order form of `store` with `key`.
 async fn order_form(app: &TestApp, store: &TestStore, key: &str) -> Vec<(&'static str, String)> {
@@ -26,14 +26,6 @@ async fn place(visitor: &Visitor, form: &[(&'static str, String)]) -> (u16, Stri
 
 fn new_key() -> String {
     uuid::Uuid::new_v4().to_string()
-}
-
-/// The key the form in `html` carries.
-fn key_in(html: &str) -> &str {
-    html.split(&format!("name=\"{KEY}\" value=\""))
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("the form carries a key")
 }
 
 #[tokio::test]
@@ -114,7 +106,7 @@ async fn a_key_that_is_not_one_is_refused_and_the_form_carries_a_fresh_one() {
     assert!(body.contains("BadRequest"), "{body}");
 
     let page = owner.get("/orders/new").await.text().await.unwrap();
-    let key = key_in(&page);
+    let key = form_key_in(&page);
     assert!(uuid::Uuid::parse_str(key).is_ok(), "{key}");
     let again = owner.get("/orders/new").await.text().await.unwrap();
     assert!(!again.contains(key), "each showing of the form has a key of its own");
@@ -181,7 +173,7 @@ async fn an_invitation_submitted_again_with_its_key_is_made_once() {
 /// The signup form as the page gives it, filled in.
 async fn signup_form(app: &TestApp, email: &str) -> Vec<(&'static str, String)> {
     let page = app.visitor().get("/signup").await.text().await.unwrap();
-    let key = key_in(&page).to_owned();
+    let key = form_key_in(&page).to_owned();
     assert!(uuid::Uuid::parse_str(&key).is_ok(), "{key}");
     vec![
         ("email", email.to_owned()),
@@ -190,10 +182,6 @@ async fn signup_form(app: &TestApp, email: &str) -> Vec<(&'static str, String)> 
         ("plan", "free".into()),
         (KEY, key),
     ]
-}
-
-fn borrowed<'a>(form: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    form.iter().map(|(name, value)| (*name, value.as_str())).collect()
 }
 
 /// A new owner whose answer was lost (the browser never got its cookie) sends the form again:

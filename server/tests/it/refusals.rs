@@ -24,7 +24,7 @@ use domain::Role;
 use leptos::server_fn::ServerFn;
 use serde_json::json;
 
-use crate::common::{TestApp, Visitor};
+use crate::common::{borrowed, TestApp, Visitor};
 
 /// Who makes the call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -509,10 +509,7 @@ async fn every_server_function_refuses_with_the_status_that_says_why() {
             Caller::Admin => &admin,
         };
         let response = match &refusal.body {
-            Body::Form(fields) => {
-                let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                visitor.call_path(refusal.path, &fields).await
-            }
+            Body::Form(fields) => visitor.call_path(refusal.path, &borrowed(fields)).await,
             Body::Json(body) => visitor.call_json_path(refusal.path, body).await,
         };
         let status = response.status().as_u16();

@@ -1,7 +1,7 @@
 //! Self-service signup without a payment provider (the embedded default): the landing page's
 //! plans, the form's checks, and a new store that opens at once on the free plan.
 
-use crate::common::TestApp;
+use crate::common::{borrowed, TestApp};
 use app::signup::SignUp;
 use domain::testing::unique_email;
 
@@ -97,13 +97,9 @@ async fn signups_from_one_address_are_limited_and_others_go_on() {
         ]
     };
     for _ in 0..5 {
-        let fields = form(&unique_email("many"));
-        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        assert!(busy.call::<SignUp>(&fields).await.status().is_success());
+        assert!(busy.call::<SignUp>(&borrowed(&form(&unique_email("many")))).await.status().is_success());
     }
-    let fields = form(&unique_email("many"));
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let refused = busy.call::<SignUp>(&fields).await;
+    let refused = busy.call::<SignUp>(&borrowed(&form(&unique_email("many")))).await;
     assert!(!refused.status().is_success());
     assert!(refused.text().await.unwrap().contains("Too many new stores were made from your network."));
 
