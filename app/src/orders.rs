@@ -35,6 +35,8 @@ impl OrdersQuery {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderSummary {
     pub id: i64,
+    /// The order's number in its store, which is how people name it (#1001); the id is for URLs.
+    pub number: i64,
     pub customer_name: String,
     pub status: String,
     pub total_cents: i64,
@@ -62,6 +64,7 @@ pub struct OrderLineView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderView {
     pub id: i64,
+    pub number: i64,
     pub status: String,
     pub total_cents: i64,
     pub created_at: DateTime<Utc>,
@@ -79,6 +82,7 @@ impl From<domain::orders::OrderRow> for OrderSummary {
     fn from(o: domain::orders::OrderRow) -> Self {
         OrderSummary {
             id: o.id,
+            number: o.number,
             customer_name: o.customer_name,
             status: o.status,
             total_cents: o.total_cents,
@@ -134,6 +138,7 @@ pub async fn get_order(id: i64) -> Result<OrderView, AppError> {
     Ok(OrderView {
         next_statuses,
         id: order.id,
+        number: order.number,
         status: order.status,
         total_cents: order.total_cents,
         created_at: order.created_at,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::accounts::Email;
 use crate::audit::{self, Action, Changes};
 use crate::error::sqlstate;
+use crate::figures::{self, Counter};
 use crate::idempotency::{self, Creation, IdempotencyKey};
 use crate::paging::{contains_pattern, search_text, ListQuery, Paging};
 use crate::text::{self, Lines};
@@ -86,10 +87,12 @@ impl CustomerSort {
     }
 }
 
+/// Every query that uses these binds the store as `$1`: the subqueries name it by that value,
+/// not by `c.tenant_id`, so that Citus sends the whole query to the store's shard.
 const CUSTOMER_COLUMNS: &str = "c.id, c.name, c.email, c.created_at,
-    (SELECT count(*) FROM orders o WHERE o.tenant_id = c.tenant_id AND o.customer_id = c.id) AS orders,
+    (SELECT count(*) FROM orders o WHERE o.tenant_id = $1 AND o.customer_id = c.id) AS orders,
     (SELECT coalesce(sum(o.total_cents), 0)::bigint FROM orders o
-      WHERE o.tenant_id = c.tenant_id AND o.customer_id = c.id AND o.status <> 'cancelled') AS spent_cents";
+      WHERE o.tenant_id = $1 AND o.customer_id = c.id AND o.status NOT IN ('cancelled', 'refunded')) AS spent_cents";
 
 /// Page `page` of the store's customers whose name or email contains `search`.
 pub async fn list(
@@ -149,6 +152,7 @@ pub async fn create(
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| email_taken(e.into(), &draft.email))?;
+    figures::count(&mut tx, Counter::Customers, 1).await?;
     let changes = Changes::new().set("name", &draft.name).set("email", draft.email.as_str());
     audit::record(&mut tx, scope, Action::CustomerCreated, &format!("Customer #{id}"), changes).await?;
     idempotency::remember(&mut tx, key, &id).await?;

@@ -1,13 +1,22 @@
 //! A store's dashboard figures (shared/bench/WORKLOAD.md's `dashboard`): orders and revenue
 //! over a period, revenue per day, the best-selling products and the latest orders.
 //!
-//! Days are the store's calendar days, in its time zone.
+//! Days are the store's calendar days, in its time zone. The figures are kept as business
+//! happens, by the transaction that places an order or changes its status, in three store
+//! tables (`store_counters`, `store_daily_figures`, `product_daily_figures`), so that a view
+//! reads a month in a few rows instead of re-reading the month's orders. Revenue leaves out
+//! cancelled and refunded orders; a day's count of orders keeps them.
+//!
+//! Every change to a store's figures holds the store's `store_counters` row (an order takes it
+//! for its number, a status change and a time-zone change lock it), so a change of time zone,
+//! which moves orders between days, cannot interleave with an order counted on the old day.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
 
-use crate::orders::OrderRow;
-use crate::{Db, Error, TenantScope};
+use crate::orders::{OrderRow, OrderStatus};
+use crate::{Db, Error, TenantId, TenantScope, TenantTx};
 
 /// How far back the figures look: whole calendar days ending today, today included.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,65 +72,68 @@ pub struct StoreOverview {
     pub customers: i64,
 }
 
+#[derive(sqlx::FromRow)]
+struct Store {
+    name: String,
+    currency: String,
+    time_zone: String,
+    /// Today in the store's time zone.
+    today: NaiveDate,
+    active_products: i64,
+    customers: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct Day {
+    day: NaiveDate,
+    orders: i64,
+    revenue_cents: i64,
+}
+
 /// The dashboard of the scope's store for `period`.
 pub async fn store_overview(db: &Db, scope: &TenantScope, period: Period) -> Result<StoreOverview, Error> {
     let mut tx = db.begin_tenant(scope).await?;
     let tenant = tx.tenant_id();
-    let (store_name, currency, time_zone): (String, String, String) =
-        sqlx::query_as("SELECT name, currency, time_zone FROM tenants WHERE id = $1")
-            .bind(tenant)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(Error::NotFound)?;
-    // The period's first instant: midnight, `days - 1` days before today, in the store's zone.
-    let since: DateTime<Utc> = sqlx::query_scalar(
-        "SELECT (date_trunc('day', now() AT TIME ZONE $1) - make_interval(days => $2 - 1)) AT TIME ZONE $1",
+    // A store whose counters were never made (no order, product or customer yet) counts zero.
+    let store: Store = sqlx::query_as(
+        "SELECT t.name, t.currency, t.time_zone, (now() AT TIME ZONE t.time_zone)::date AS today,
+                coalesce(c.active_products, 0) AS active_products, coalesce(c.customers, 0) AS customers
+         FROM tenants t LEFT JOIN store_counters c ON c.tenant_id = t.id
+         WHERE t.id = $1",
     )
-    .bind(&time_zone)
-    .bind(period.days())
-    .fetch_one(&mut *tx)
-    .await?;
-    let (orders, revenue_cents): (i64, i64) = sqlx::query_as(
-        "SELECT count(*), coalesce(sum(total_cents) FILTER (WHERE status <> 'cancelled'), 0)::bigint
-         FROM orders WHERE tenant_id = $1 AND created_at >= $2",
+    .bind(tenant)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(Error::NotFound)?;
+    let since = store.today.checked_sub_days(Days::new(period.days() as u64 - 1)).ok_or(Error::NotFound)?;
+    let days: Vec<Day> = sqlx::query_as(
+        "SELECT day, orders, revenue_cents FROM store_daily_figures
+         WHERE tenant_id = $1 AND day >= $2 AND day <= $3
+         ORDER BY day",
     )
     .bind(tenant)
     .bind(since)
-    .fetch_one(&mut *tx)
-    .await?;
-    let revenue_per_day: Vec<DayRevenue> = sqlx::query_as(
-        "SELECT d.day::date AS day, coalesce(r.revenue, 0)::bigint AS revenue_cents
-         FROM generate_series(($3 AT TIME ZONE $2)::date, (now() AT TIME ZONE $2)::date, interval '1 day') AS d(day)
-         LEFT JOIN (
-             SELECT (created_at AT TIME ZONE $2)::date AS day, sum(total_cents) AS revenue
-             FROM orders
-             WHERE tenant_id = $1 AND created_at >= $3 AND status <> 'cancelled'
-             GROUP BY 1
-         ) r ON r.day = d.day::date
-         ORDER BY d.day",
-    )
-    .bind(tenant)
-    .bind(&time_zone)
-    .bind(since)
+    .bind(store.today)
     .fetch_all(&mut *tx)
     .await?;
     let top_products: Vec<TopProduct> = sqlx::query_as(
-        "SELECT p.id AS product_id, p.name, sum(i.quantity)::bigint AS units,
-                sum(i.quantity * i.unit_price_cents)::bigint AS revenue_cents
-         FROM order_items i
-         JOIN orders o ON o.tenant_id = i.tenant_id AND o.id = i.order_id
-         JOIN products p ON p.tenant_id = i.tenant_id AND p.id = i.product_id
-         WHERE i.tenant_id = $1 AND o.created_at >= $2 AND o.status <> 'cancelled'
-         GROUP BY p.id, p.name
-         ORDER BY revenue_cents DESC, p.id
-         LIMIT 5",
+        "SELECT p.id AS product_id, p.name, f.units, f.revenue_cents
+         FROM (SELECT product_id, sum(units)::bigint AS units, sum(revenue_cents)::bigint AS revenue_cents
+               FROM product_daily_figures
+               WHERE tenant_id = $1 AND day >= $2
+               GROUP BY product_id
+               HAVING sum(units) > 0
+               ORDER BY revenue_cents DESC, product_id
+               LIMIT 5) f
+         JOIN products p ON p.tenant_id = $1 AND p.id = f.product_id
+         ORDER BY f.revenue_cents DESC, p.id",
     )
     .bind(tenant)
     .bind(since)
     .fetch_all(&mut *tx)
     .await?;
     let recent_orders: Vec<OrderRow> = sqlx::query_as(
-        "SELECT o.id, c.name AS customer_name, o.status, o.total_cents, o.created_at
+        "SELECT o.id, o.number, c.name AS customer_name, o.status, o.total_cents, o.created_at
          FROM orders o
          JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id
          WHERE o.tenant_id = $1
@@ -131,25 +143,301 @@ pub async fn store_overview(db: &Db, scope: &TenantScope, period: Period) -> Res
     .bind(tenant)
     .fetch_all(&mut *tx)
     .await?;
-    let (active_products, customers): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM products WHERE tenant_id = $1 AND archived_at IS NULL),
-                (SELECT count(*) FROM customers WHERE tenant_id = $1)",
-    )
-    .bind(tenant)
-    .fetch_one(&mut *tx)
-    .await?;
     tx.commit().await?;
+
+    let mut kept = days.into_iter().peekable();
+    let (mut orders, mut revenue_cents) = (0, 0);
+    let mut revenue_per_day = Vec::with_capacity(period.days() as usize);
+    for day in since.iter_days().take_while(|day| *day <= store.today) {
+        let (placed, revenue) =
+            kept.next_if(|kept| kept.day == day).map_or((0, 0), |d| (d.orders, d.revenue_cents));
+        orders += placed;
+        revenue_cents += revenue;
+        revenue_per_day.push(DayRevenue { day, revenue_cents: revenue });
+    }
     Ok(StoreOverview {
-        store_name,
-        currency,
-        time_zone,
+        store_name: store.name,
+        currency: store.currency,
+        time_zone: store.time_zone,
         period,
         orders,
         revenue_cents,
         revenue_per_day,
         top_products,
         recent_orders,
-        active_products,
-        customers,
+        active_products: store.active_products,
+        customers: store.customers,
     })
+}
+
+/// What a new order is given by its store: its number, the instant it is placed, and that
+/// instant's day in the store's time zone.
+#[derive(Clone, Copy, Debug, sqlx::FromRow)]
+pub(crate) struct Placing {
+    pub number: i64,
+    pub placed_at: DateTime<Utc>,
+    pub day: NaiveDate,
+}
+
+/// Counts a new order in its store and gives it the store's next number. The first of an
+/// order's writes: from here its transaction holds the store's figures.
+pub(crate) async fn place_order(tx: &mut TenantTx) -> Result<Placing, Error> {
+    let tenant = tx.tenant_id();
+    // The instant is the server's, bound as a value (Citus refuses now() in RETURNING), and
+    // bound to the order too, so that the order's day is the day counted.
+    let placed_at = Utc::now();
+    let next = || {
+        sqlx::query_as(
+            "UPDATE store_counters
+             SET orders = orders + 1, last_order_number = last_order_number + 1
+             WHERE tenant_id = $1
+             RETURNING last_order_number AS number, $2::timestamptz AS placed_at,
+                       ($2::timestamptz AT TIME ZONE time_zone)::date AS day",
+        )
+        .bind(tenant)
+        .bind(placed_at)
+    };
+    if let Some(placing) = next().fetch_optional(&mut **tx).await? {
+        return Ok(placing);
+    }
+    rebuild(tx, Stores::One(tenant)).await?;
+    Ok(next().fetch_one(&mut **tx).await?)
+}
+
+/// Adds a new (pending) order's revenue to its day, and its lines to their products' day.
+pub(crate) async fn order_placed(
+    tx: &mut TenantTx,
+    day: NaiveDate,
+    total_cents: i64,
+    lines: &[(i64, i32, i64)],
+) -> Result<(), Error> {
+    let tenant = tx.tenant_id();
+    sqlx::query(
+        "INSERT INTO store_daily_figures (tenant_id, day, orders, revenue_cents) VALUES ($1, $2, 1, $3)
+         ON CONFLICT (tenant_id, day) DO UPDATE
+         SET orders = store_daily_figures.orders + 1,
+             revenue_cents = store_daily_figures.revenue_cents + EXCLUDED.revenue_cents",
+    )
+    .bind(tenant)
+    .bind(day)
+    .bind(total_cents)
+    .execute(&mut **tx)
+    .await?;
+    // Rows in product order, so that two orders of the same products lock them in one order.
+    let mut lines = lines.to_vec();
+    lines.sort_unstable_by_key(|(product, _, _)| *product);
+    let mut upsert = sqlx::QueryBuilder::new(
+        "INSERT INTO product_daily_figures (tenant_id, day, product_id, units, revenue_cents) ",
+    );
+    upsert.push_values(&lines, |mut row, (product, quantity, unit_price)| {
+        row.push_bind(tenant)
+            .push_bind(day)
+            .push_bind(*product)
+            .push_bind(i64::from(*quantity))
+            .push_bind(i64::from(*quantity) * unit_price);
+    });
+    upsert.push(
+        " ON CONFLICT (tenant_id, day, product_id) DO UPDATE
+          SET units = product_daily_figures.units + EXCLUDED.units,
+              revenue_cents = product_daily_figures.revenue_cents + EXCLUDED.revenue_cents",
+    );
+    upsert.build().execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Locks the store's figures for a change that moves them (a status change, a new time zone);
+/// returns the time zone their days are counted in.
+pub(crate) async fn hold(tx: &mut TenantTx) -> Result<String, Error> {
+    let tenant = tx.tenant_id();
+    let held = || {
+        sqlx::query_scalar("SELECT time_zone FROM store_counters WHERE tenant_id = $1 FOR UPDATE")
+            .bind(tenant)
+    };
+    if let Some(zone) = held().fetch_optional(&mut **tx).await? {
+        return Ok(zone);
+    }
+    rebuild(tx, Stores::One(tenant)).await?;
+    Ok(held().fetch_one(&mut **tx).await?)
+}
+
+/// Takes an order's revenue out of its day and its lines out of their products' day when it
+/// stops earning (cancelled, refunded), after [`hold`]. `day` is the order's day in the store.
+pub(crate) async fn status_changed(
+    tx: &mut TenantTx,
+    order_id: i64,
+    day: NaiveDate,
+    total_cents: i64,
+    from: OrderStatus,
+    to: OrderStatus,
+) -> Result<(), Error> {
+    let sign = match (from.earns(), to.earns()) {
+        (true, false) => -1_i64,
+        (false, true) => 1,
+        _ => return Ok(()),
+    };
+    let tenant = tx.tenant_id();
+    sqlx::query(
+        "UPDATE store_daily_figures SET revenue_cents = revenue_cents + $3 WHERE tenant_id = $1 AND day = $2",
+    )
+    .bind(tenant)
+    .bind(day)
+    .bind(sign * total_cents)
+    .execute(&mut **tx)
+    .await?;
+    // Line by line, each statement on one table: on Citus an UPDATE joined to the lines would
+    // be planned for every shard once prepared.
+    let lines: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT product_id, sum(quantity)::bigint, sum(quantity * unit_price_cents)::bigint
+         FROM order_items WHERE tenant_id = $1 AND order_id = $2
+         GROUP BY product_id ORDER BY product_id",
+    )
+    .bind(tenant)
+    .bind(order_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    for (product, units, revenue_cents) in lines {
+        sqlx::query(
+            "UPDATE product_daily_figures SET units = units + $4, revenue_cents = revenue_cents + $5
+             WHERE tenant_id = $1 AND day = $2 AND product_id = $3",
+        )
+        .bind(tenant)
+        .bind(day)
+        .bind(product)
+        .bind(sign * units)
+        .bind(sign * revenue_cents)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A running count of a store's.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Counter {
+    /// Products not archived.
+    ActiveProducts,
+    Customers,
+}
+
+/// Moves a store's counter by `delta`, after the change it counts, in the same transaction.
+pub(crate) async fn count(tx: &mut TenantTx, counter: Counter, delta: i64) -> Result<(), Error> {
+    let tenant = tx.tenant_id();
+    let updated = sqlx::query(match counter {
+        Counter::ActiveProducts => {
+            "UPDATE store_counters SET active_products = active_products + $2 WHERE tenant_id = $1"
+        }
+        Counter::Customers => "UPDATE store_counters SET customers = customers + $2 WHERE tenant_id = $1",
+    })
+    .bind(tenant)
+    .bind(delta)
+    .execute(&mut **tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        // Made now, counting what this transaction has just done.
+        rebuild(tx, Stores::One(tenant)).await?;
+    }
+    Ok(())
+}
+
+/// Counts the store's products on sale again, after a change to many (an import).
+pub(crate) async fn recount_products(tx: &mut TenantTx) -> Result<(), Error> {
+    let tenant = tx.tenant_id();
+    // Counted apart: on Citus an UPDATE with a subquery is planned for every shard once prepared.
+    let active: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM products WHERE tenant_id = $1 AND archived_at IS NULL")
+            .bind(tenant)
+            .fetch_one(&mut **tx)
+            .await?;
+    let updated = sqlx::query("UPDATE store_counters SET active_products = $2 WHERE tenant_id = $1")
+        .bind(tenant)
+        .bind(active)
+        .execute(&mut **tx)
+        .await?;
+    if updated.rows_affected() == 0 {
+        rebuild(tx, Stores::One(tenant)).await?;
+    }
+    Ok(())
+}
+
+/// Which stores [`rebuild`] recomputes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Stores {
+    One(TenantId),
+    /// The stores whose ids are in this range, ends included (the seed's batches).
+    Range(TenantId, TenantId),
+}
+
+/// Recomputes the figures of `stores` from their orders, products and customers: for stores
+/// written in bulk (the seed), after a change of time zone, and for a store whose figures were
+/// never made. The migration that made the tables back-fills them the same way.
+pub(crate) async fn rebuild(conn: &mut PgConnection, stores: Stores) -> Result<(), Error> {
+    // One tenant by equality (on Citus one shard), or a range; formatted from this enum only.
+    let (which, first, last) = match stores {
+        Stores::One(tenant) => ("= $1", tenant, None),
+        Stores::Range(first, last) => ("BETWEEN $1 AND $2", first, Some(last)),
+    };
+    let statements = [
+        format!("DELETE FROM store_daily_figures WHERE tenant_id {which}"),
+        format!("DELETE FROM product_daily_figures WHERE tenant_id {which}"),
+        format!(
+            "INSERT INTO store_daily_figures (tenant_id, day, orders, revenue_cents)
+             SELECT o.tenant_id, (o.created_at AT TIME ZONE t.time_zone)::date, count(*),
+                    coalesce(sum(o.total_cents) FILTER (WHERE o.status NOT IN ({UNEARNED})), 0)
+             FROM orders o JOIN tenants t ON t.id = o.tenant_id
+             WHERE o.tenant_id {which}
+             GROUP BY o.tenant_id, 2"
+        ),
+        format!(
+            "INSERT INTO product_daily_figures (tenant_id, day, product_id, units, revenue_cents)
+             SELECT i.tenant_id, (o.created_at AT TIME ZONE t.time_zone)::date, i.product_id,
+                    sum(i.quantity), sum(i.quantity * i.unit_price_cents)
+             FROM order_items i
+             JOIN orders o ON o.tenant_id = i.tenant_id AND o.id = i.order_id
+             JOIN tenants t ON t.id = i.tenant_id
+             WHERE i.tenant_id {which} AND o.status NOT IN ({UNEARNED})
+             GROUP BY i.tenant_id, 2, i.product_id"
+        ),
+        format!(
+            "INSERT INTO store_counters (tenant_id, orders, active_products, customers, last_order_number, time_zone)
+             SELECT t.id, coalesce(o.orders, 0), coalesce(p.active, 0), coalesce(c.customers, 0),
+                    coalesce(o.last_number, 1000), t.time_zone
+             FROM tenants t
+             LEFT JOIN (SELECT tenant_id, count(*) AS orders, max(number) AS last_number
+                        FROM orders WHERE tenant_id {which} GROUP BY tenant_id) o ON o.tenant_id = t.id
+             LEFT JOIN (SELECT tenant_id, count(*) AS active
+                        FROM products WHERE tenant_id {which} AND archived_at IS NULL GROUP BY tenant_id) p
+                    ON p.tenant_id = t.id
+             LEFT JOIN (SELECT tenant_id, count(*) AS customers
+                        FROM customers WHERE tenant_id {which} GROUP BY tenant_id) c ON c.tenant_id = t.id
+             WHERE t.id {which}
+             ON CONFLICT (tenant_id) DO UPDATE
+             SET orders = EXCLUDED.orders, active_products = EXCLUDED.active_products,
+                 customers = EXCLUDED.customers, time_zone = EXCLUDED.time_zone,
+                 last_order_number = greatest(store_counters.last_order_number, EXCLUDED.last_order_number)"
+        ),
+    ];
+    for statement in &statements {
+        let mut query = sqlx::query(statement).bind(first);
+        if let Some(last) = last {
+            query = query.bind(last);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The statuses that earn no revenue, as SQL literals (see [`OrderStatus::earns`]).
+const UNEARNED: &str = "'cancelled', 'refunded'";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_unearned_statuses_in_sql_are_those_that_earn_nothing() {
+        for status in OrderStatus::ALL {
+            let listed = UNEARNED.split(", ").any(|literal| literal == format!("'{}'", status.as_str()));
+            assert_eq!(listed, !status.earns(), "{status:?}");
+        }
+    }
 }

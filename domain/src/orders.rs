@@ -4,10 +4,15 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Action, Changes};
+use crate::error::sqlstate;
+use crate::figures;
 use crate::idempotency::{self, Creation, IdempotencyKey};
 use crate::{Db, Error, FieldErrors, Permission, TenantScope};
 
 pub const PAGE_SIZE: i64 = 25;
+
+/// A store's first order number; each next order takes the next one.
+pub const FIRST_ORDER_NUMBER: i64 = 1001;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -43,6 +48,11 @@ impl OrderStatus {
 
     pub fn parse(s: &str) -> Option<OrderStatus> {
         OrderStatus::ALL.into_iter().find(|status| status.as_str() == s)
+    }
+
+    /// Whether an order in this status counts in revenue and in its products' sales.
+    pub fn earns(self) -> bool {
+        !matches!(self, OrderStatus::Cancelled | OrderStatus::Refunded)
     }
 
     /// The statuses an order in this status may move to.
@@ -97,6 +107,8 @@ fn midnight(day: NaiveDate) -> DateTime<Utc> {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct OrderRow {
     pub id: i64,
+    /// The order's number in its store (#1001, #1002, …).
+    pub number: i64,
     pub customer_name: String,
     pub status: String,
     pub total_cents: i64,
@@ -119,27 +131,45 @@ pub async fn list(db: &Db, scope: &TenantScope, filter: &OrderFilter, page: i64)
     let mut tx = db.begin_tenant(scope).await?;
     let tenant = tx.tenant_id();
     let status = filter.status.map(OrderStatus::as_str);
-    let matching: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM orders
-         WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2)
-           AND ($3::timestamptz IS NULL OR created_at >= $3) AND ($4::timestamptz IS NULL OR created_at < $4)",
+    // Without a filter the store's counter says how many there are; the pager needs no count.
+    let (store_name, currency, counted): (String, String, i64) = sqlx::query_as(
+        "SELECT t.name, t.currency, coalesce(c.orders, 0)
+         FROM tenants t LEFT JOIN store_counters c ON c.tenant_id = t.id
+         WHERE t.id = $1",
     )
     .bind(tenant)
-    .bind(status)
-    .bind(filter.starts())
-    .bind(filter.ends())
     .fetch_one(&mut *tx)
     .await?;
+    let matching = if *filter == OrderFilter::default() {
+        counted
+    } else {
+        sqlx::query_scalar(
+            "SELECT count(*) FROM orders
+             WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2)
+               AND ($3::timestamptz IS NULL OR created_at >= $3) AND ($4::timestamptz IS NULL OR created_at < $4)",
+        )
+        .bind(tenant)
+        .bind(status)
+        .bind(filter.starts())
+        .bind(filter.ends())
+        .fetch_one(&mut *tx)
+        .await?
+    };
     let pages = ((matching + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let page = page.clamp(1, pages);
+    // The page is found in the list index alone (it holds every column shown but the
+    // customer's name), so a deep page skips index entries, not table rows; only the page's
+    // own rows meet their customers.
     let orders: Vec<OrderRow> = sqlx::query_as(
-        "SELECT o.id, c.name AS customer_name, o.status, o.total_cents, o.created_at
-         FROM orders o
-         JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id
-         WHERE o.tenant_id = $1 AND ($2::text IS NULL OR o.status = $2)
-           AND ($3::timestamptz IS NULL OR o.created_at >= $3) AND ($4::timestamptz IS NULL OR o.created_at < $4)
-         ORDER BY o.created_at DESC, o.id DESC
-         LIMIT $5 OFFSET $6",
+        "SELECT o.id, o.number, c.name AS customer_name, o.status, o.total_cents, o.created_at
+         FROM (SELECT id, number, customer_id, status, total_cents, created_at
+               FROM orders
+               WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2)
+                 AND ($3::timestamptz IS NULL OR created_at >= $3) AND ($4::timestamptz IS NULL OR created_at < $4)
+               ORDER BY created_at DESC, id DESC
+               LIMIT $5 OFFSET $6) o
+         JOIN customers c ON c.tenant_id = $1 AND c.id = o.customer_id
+         ORDER BY o.created_at DESC, o.id DESC",
     )
     .bind(tenant)
     .bind(status)
@@ -149,7 +179,6 @@ pub async fn list(db: &Db, scope: &TenantScope, filter: &OrderFilter, page: i64)
     .bind((page - 1) * PAGE_SIZE)
     .fetch_all(&mut *tx)
     .await?;
-    let (store_name, currency) = store_labels(&mut tx).await?;
     tx.commit().await?;
     Ok(OrderPage { orders, matching, page, pages, store_name, currency })
 }
@@ -166,6 +195,7 @@ pub struct OrderLine {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct OrderDetail {
     pub id: i64,
+    pub number: i64,
     pub status: String,
     pub total_cents: i64,
     pub created_at: DateTime<Utc>,
@@ -185,7 +215,7 @@ pub async fn detail(db: &Db, scope: &TenantScope, order_id: i64) -> Result<Order
     let mut tx = db.begin_tenant(scope).await?;
     let tenant = tx.tenant_id();
     let mut order: OrderDetail = sqlx::query_as(
-        "SELECT o.id, o.status, o.total_cents, o.created_at,
+        "SELECT o.id, o.number, o.status, o.total_cents, o.created_at,
                 c.id AS customer_id, c.name AS customer_name, c.email AS customer_email
          FROM orders o
          JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id
@@ -222,14 +252,20 @@ pub async fn change_status(
     scope.require(Permission::WriteBusinessData)?;
     let mut tx = db.begin_tenant(scope).await?;
     let tenant = tx.tenant_id();
+    let zone = figures::hold(&mut tx).await?;
     // Locked, so two people changing the same order at once cannot both pass the check.
-    let current: Option<String> =
-        sqlx::query_scalar("SELECT status FROM orders WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
-            .bind(tenant)
-            .bind(order_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let from = current.as_deref().and_then(OrderStatus::parse).ok_or(Error::NotFound)?;
+    let current: Option<(String, i64, i64, NaiveDate)> = sqlx::query_as(
+        "SELECT status, number, total_cents, (created_at AT TIME ZONE $3)::date
+         FROM orders WHERE tenant_id = $1 AND id = $2
+         FOR UPDATE",
+    )
+    .bind(tenant)
+    .bind(order_id)
+    .bind(zone)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (status, number, total_cents, day) = current.ok_or(Error::NotFound)?;
+    let from = OrderStatus::parse(&status).ok_or(Error::NotFound)?;
     if !from.next().contains(&to) {
         return Err(Error::Conflict(format!("A {} order cannot be marked {}.", from.as_str(), to.as_str())));
     }
@@ -239,10 +275,16 @@ pub async fn change_status(
         .bind(to.as_str())
         .execute(&mut *tx)
         .await?;
+    figures::status_changed(&mut tx, order_id, day, total_cents, from, to).await?;
     let changes = Changes::new().diff("status", from.as_str(), to.as_str());
-    audit::record(&mut tx, scope, Action::OrderStatusChanged, &format!("Order #{order_id}"), changes).await?;
+    audit::record(&mut tx, scope, Action::OrderStatusChanged, &subject(number), changes).await?;
     tx.commit().await?;
     Ok(from)
+}
+
+/// How the audit log names an order: by its number in the store.
+fn subject(number: i64) -> String {
+    format!("Order #{number}")
 }
 
 /// The most lines one order may have, and the most units of one product in it.
@@ -274,15 +316,6 @@ pub async fn create(
         return Ok(placed);
     }
     let tenant = tx.tenant_id();
-    let customer: Option<String> =
-        sqlx::query_scalar("SELECT name FROM customers WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant)
-            .bind(customer_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    if customer.is_none() {
-        return Err(FieldErrors::single("customer", "Choose one of the store's customers."));
-    }
     let product_ids: Vec<i64> = lines.iter().map(|l| l.product_id).collect();
     // Shared locks: a price cannot change between reading it and writing the order.
     let prices: Vec<(i64, i64)> = sqlx::query_as(
@@ -293,7 +326,7 @@ pub async fn create(
     .bind(&product_ids)
     .fetch_all(&mut *tx)
     .await?;
-    let mut unit_prices = Vec::with_capacity(lines.len());
+    let mut priced = Vec::with_capacity(lines.len());
     let mut total: i64 = 0;
     for line in &lines {
         let Some((_, price)) = prices.iter().find(|(id, _)| *id == line.product_id) else {
@@ -302,37 +335,46 @@ pub async fn create(
                 "A chosen product is no longer for sale. Choose another.",
             ));
         };
-        unit_prices.push(*price);
+        priced.push((line.product_id, line.quantity, *price));
         total = price
             .checked_mul(i64::from(line.quantity))
             .and_then(|amount| total.checked_add(amount))
             .filter(|total| *total <= money::MAX_MINOR_UNITS)
             .ok_or_else(|| FieldErrors::single("lines", "That order's total is too large."))?;
     }
+    let placing = figures::place_order(&mut tx).await?;
+    // The customer is checked by the order's foreign key: a customer of another store, or
+    // none, is a customer this store does not have.
     let order_id: i64 = sqlx::query_scalar(
-        "INSERT INTO orders (tenant_id, customer_id, status, total_cents) VALUES ($1, $2, 'pending', $3) RETURNING id",
+        "INSERT INTO orders (tenant_id, number, customer_id, status, total_cents, created_at)
+         VALUES ($1, $2, $3, 'pending', $4, $5) RETURNING id",
     )
     .bind(tenant)
+    .bind(placing.number)
     .bind(customer_id)
     .bind(total)
+    .bind(placing.placed_at)
     .fetch_one(&mut *tx)
-    .await?;
+    .await
+    .map_err(|e| match Error::from(e) {
+        e if e.sqlstate().as_deref() == Some(sqlstate::FOREIGN_KEY_VIOLATION) => {
+            FieldErrors::single("customer", "Choose one of the store's customers.")
+        }
+        e => e,
+    })?;
     // Multi-row VALUES, not INSERT … SELECT FROM unnest: Citus turns the latter into a COPY,
     // which row-level security refuses.
     let mut items = sqlx::QueryBuilder::new(
         "INSERT INTO order_items (tenant_id, order_id, product_id, quantity, unit_price_cents) ",
     );
-    items.push_values(lines.iter().zip(&unit_prices), |mut row, (line, price)| {
-        row.push_bind(tenant)
-            .push_bind(order_id)
-            .push_bind(line.product_id)
-            .push_bind(line.quantity)
-            .push_bind(*price);
+    items.push_values(&priced, |mut row, (product, quantity, price)| {
+        row.push_bind(tenant).push_bind(order_id).push_bind(*product).push_bind(*quantity).push_bind(*price);
     });
     items.build().execute(&mut *tx).await?;
+    figures::order_placed(&mut tx, placing.day, total, &priced).await?;
     let changes =
         Changes::new().set("customer_id", customer_id).set("lines", lines.len()).set("total_cents", total);
-    audit::record(&mut tx, scope, Action::OrderCreated, &format!("Order #{order_id}"), changes).await?;
+    audit::record(&mut tx, scope, Action::OrderCreated, &subject(placing.number), changes).await?;
     idempotency::remember(&mut tx, key, &order_id).await?;
     tx.commit().await?;
     Ok(order_id)

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::audit::{self, Action, Changes};
 use crate::billing::{self, Limited};
 use crate::error::sqlstate;
+use crate::figures::{self, Counter};
 use crate::idempotency::{self, Creation, IdempotencyKey};
 use crate::paging::{contains_pattern, search_text, ListQuery, Paging};
 use crate::text::{self, Lines};
@@ -268,6 +269,7 @@ pub async fn create(
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| sku_taken(e.into(), &draft.sku))?;
+    figures::count(&mut tx, Counter::ActiveProducts, 1).await?;
     billing::ensure_within_plan(&mut tx, Limited::Products).await?;
     let changes = Changes::new()
         .set("name", draft.name.as_str())
@@ -321,6 +323,7 @@ pub async fn set_archived(db: &Db, scope: &TenantScope, id: i64, archived: bool)
         .bind(archived.then(Utc::now))
         .execute(&mut *tx)
         .await?;
+    figures::count(&mut tx, Counter::ActiveProducts, if archived { -1 } else { 1 }).await?;
     if !archived {
         billing::ensure_within_plan(&mut tx, Limited::Products).await?;
     }
@@ -394,6 +397,7 @@ pub async fn import_csv(db: &Db, scope: &TenantScope, csv_text: &str) -> Result<
             report.updated += 1;
         }
     }
+    figures::recount_products(&mut tx).await?;
     billing::ensure_within_plan(&mut tx, Limited::Products).await?;
     let changes = Changes::new().set("created", report.created).set("updated", report.updated);
     let subject = format!("{} products from CSV", drafts.len());

@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
-use crate::{password, Error};
+use crate::figures::{self, Stores};
+use crate::orders::FIRST_ORDER_NUMBER;
+use crate::{password, Error, TenantId};
 
 /// The workload's presets: stores × orders per store, and the catalogue of each store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -337,6 +339,8 @@ struct Batch {
     orders: String,
     items: String,
     rows: u64,
+    /// The batch's stores, first and last, for their figures.
+    stores: Option<(TenantId, TenantId)>,
 }
 
 impl Batch {
@@ -355,6 +359,8 @@ impl Batch {
     ) {
         let i = (n - 1) as i64;
         let tenant = ids.tenant + i;
+        let first = self.stores.map_or(TenantId::new(tenant), |(first, _)| first);
+        self.stores = Some((first, TenantId::new(tenant)));
         let account = ids.account + i;
         let mut rng = Rng::for_store(seed, n);
         let created = now - Duration::from_secs(ORDER_SPREAD_SECS + rng.between(0, 86_400 * 30));
@@ -399,6 +405,7 @@ impl Batch {
         }
         let first_order = ids.order + i * shape.orders as i64;
         let first_item = ids.item + i * (shape.orders * ITEMS_PER_ORDER) as i64;
+        let mut orders = Vec::with_capacity(shape.orders as usize);
         for j in 0..shape.orders {
             let order = first_order + j as i64;
             let customer = first_customer + rng.between(0, shape.customers - 1) as i64;
@@ -417,7 +424,17 @@ impl Batch {
                     first_product + product as i64
                 );
             }
-            let _ = writeln!(self.orders, "{tenant}\t{order}\t{customer}\t{status}\t{total}\t{}", ts(placed));
+            orders.push((placed, order, customer, status, total));
+        }
+        // Numbered in the store in the order they were placed, as the store would have.
+        orders.sort_unstable_by_key(|(placed, order, ..)| (*placed, *order));
+        for (n, (placed, order, customer, status, total)) in orders.into_iter().enumerate() {
+            let number = FIRST_ORDER_NUMBER + n as i64;
+            let _ = writeln!(
+                self.orders,
+                "{tenant}\t{order}\t{number}\t{customer}\t{status}\t{total}\t{}",
+                ts(placed)
+            );
         }
         self.rows += shape.products + shape.customers + shape.orders * (1 + ITEMS_PER_ORDER);
     }
@@ -433,7 +450,10 @@ impl Batch {
             ("COPY memberships (tenant_id, account_id, role, created_at) FROM STDIN", self.memberships),
             ("COPY products (tenant_id, id, name, sku, price_cents, created_at) FROM STDIN", self.products),
             ("COPY customers (tenant_id, id, name, email, created_at) FROM STDIN", self.customers),
-            ("COPY orders (tenant_id, id, customer_id, status, total_cents, created_at) FROM STDIN", self.orders),
+            (
+                "COPY orders (tenant_id, id, number, customer_id, status, total_cents, created_at) FROM STDIN",
+                self.orders,
+            ),
             ("COPY order_items (tenant_id, id, order_id, product_id, quantity, unit_price_cents) FROM STDIN", self.items),
         ] {
             if data.is_empty() {
@@ -442,6 +462,9 @@ impl Batch {
             let mut copy_in = tx.copy_in_raw(copy).await?;
             copy_in.send(data.into_bytes()).await?;
             copy_in.finish().await?;
+        }
+        if let Some((first, last)) = self.stores {
+            figures::rebuild(&mut tx, Stores::Range(first, last)).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -494,8 +517,20 @@ mod tests {
                 .filter(|item| item[2] == fields[1])
                 .map(|item| item[4].parse::<u64>().unwrap() * item[5].parse::<u64>().unwrap())
                 .sum();
-            assert_eq!(fields[4].parse::<u64>().unwrap(), sum);
-            assert!(STATUSES.contains(&fields[3]));
+            assert_eq!(fields[5].parse::<u64>().unwrap(), sum);
+            assert!(STATUSES.contains(&fields[4]));
         }
+    }
+
+    #[test]
+    fn orders_are_numbered_in_the_order_they_were_placed() {
+        let ids = IdBlocks { tenant: 1, account: 1, product: 1, customer: 1, order: 1, item: 1 };
+        let mut batch = Batch::default();
+        batch.add_store(1, Preset::Xs.shape(), Naming::Bench, 3, &ids, "h", Utc::now());
+        let orders: Vec<Vec<&str>> = batch.orders.lines().map(|l| l.split('\t').collect()).collect();
+        let numbers: Vec<i64> = orders.iter().map(|o| o[2].parse().unwrap()).collect();
+        let expected: Vec<i64> = (0..orders.len() as i64).map(|n| FIRST_ORDER_NUMBER + n).collect();
+        assert_eq!(numbers, expected);
+        assert!(orders.windows(2).all(|w| w[0][6] <= w[1][6]), "placed times are in order");
     }
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Action, Changes};
 use crate::error::sqlstate;
+use crate::figures::{self, Stores};
 use crate::{Db, Error, FieldErrors, Permission, TenantScope, TenantTx};
 
 /// A store's name, as its people see it: 1 to 100 characters on one line.
@@ -108,6 +109,8 @@ pub async fn update(db: &Db, scope: &TenantScope, input: &SettingsInput) -> Resu
     errors.into_result()?;
 
     let mut tx = db.begin_tenant(scope).await?;
+    // Before the store's row: orders take the figures first, then nothing of the store's row.
+    figures::hold(&mut tx).await?;
     let before = fetch(&mut tx, true).await?;
     sqlx::query("UPDATE tenants SET name = $2, currency = $3, time_zone = $4, slug = $5 WHERE id = $1")
         .bind(tx.tenant_id())
@@ -129,6 +132,11 @@ pub async fn update(db: &Db, scope: &TenantScope, input: &SettingsInput) -> Resu
                 }
                 e => e,
             })?;
+    }
+    if time_zone != before.time_zone {
+        // Orders near midnight move to another day of the store's calendar.
+        let tenant = tx.tenant_id();
+        figures::rebuild(&mut tx, Stores::One(tenant)).await?;
     }
     let changes = Changes::new()
         .diff("name", &before.name, name.as_str())

@@ -4,7 +4,7 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 
 use serde::{Deserialize, Serialize};
-use sqlx::{Executor, PgConnection, Postgres, Transaction};
+use sqlx::{PgConnection, Postgres, Transaction};
 
 use crate::billing::Access;
 use crate::bulkhead::StorePermit;
@@ -260,11 +260,10 @@ impl TenantTx {
     /// store, a read-only one (the database's own wall) while a payment is overdue.
     pub(crate) async fn for_scope(db: &Db, scope: &TenantScope, work: Work) -> Result<TenantTx, Error> {
         match scope.access {
-            Access::Full => TenantTx::begin_with(db, scope.tenant_id, work).await,
+            Access::Full => TenantTx::begin_with(db, scope.tenant_id, work, "").await,
             Access::ReadOnly => {
-                let mut tx = TenantTx::begin_with(db, scope.tenant_id, work).await?;
-                (&mut *tx.tx).execute(sqlx::raw_sql("SET LOCAL transaction_read_only = on")).await?;
-                Ok(tx)
+                TenantTx::begin_with(db, scope.tenant_id, work, " SET LOCAL transaction_read_only = on;")
+                    .await
             }
             Access::Suspended | Access::SuspendedByPlatform | Access::AwaitingPayment => {
                 Err(scope.access.refusal())
@@ -274,21 +273,22 @@ impl TenantTx {
 
     /// A request's transaction for `tenant`, for platform work that has no member's scope.
     pub(crate) async fn begin(db: &Db, tenant_id: TenantId) -> Result<TenantTx, Error> {
-        TenantTx::begin_with(db, tenant_id, Work::Request).await
+        TenantTx::begin_with(db, tenant_id, Work::Request, "").await
     }
 
-    async fn begin_with(db: &Db, tenant_id: TenantId, work: Work) -> Result<TenantTx, Error> {
+    async fn begin_with(db: &Db, tenant_id: TenantId, work: Work, also: &str) -> Result<TenantTx, Error> {
         // The store's share first: a store past it waits for its own transactions, not for
         // the pool every store shares.
         let share = db.bulkhead().enter(tenant_id).await?;
-        let mut tx = db.pool().begin().await?;
-        // SET takes no bind parameter: the value is formatted from an integer, never from text.
-        // The simple-query protocol keeps one prepared statement per store out of the cache.
-        let begin =
-            format!("SET LOCAL app.current_tenant = '{}'; {}", tenant_id.get(), db.bounds(work).set_local());
-        // Through `Executor` (a boxed `Send` future): `RawSql::execute`'s opaque future makes
-        // every caller's future unprovably `Send` (a rustc limitation with sqlx's bounds).
-        (&mut *tx).execute(sqlx::raw_sql(&begin)).await?;
+        // One round trip: BEGIN and the settings go as one simple query. SET takes no bind
+        // parameter: the value is formatted from an integer, never from text, and the simple
+        // protocol keeps one prepared statement per store out of the cache.
+        let begin = format!(
+            "BEGIN; SET LOCAL app.current_tenant = '{}'; {};{also}",
+            tenant_id.get(),
+            db.bounds(work).set_local()
+        );
+        let tx = db.pool().begin_with(begin).await?;
         Ok(TenantTx { tx, tenant_id, _share: share })
     }
 

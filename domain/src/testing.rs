@@ -14,6 +14,8 @@ use tokio::sync::OnceCell;
 
 use crate::db::{migrate, APP_ROLE};
 use crate::embedded::{quote_ident, Cluster, ClusterOptions, SUPERUSER};
+use crate::figures::{self, Stores};
+use crate::orders::FIRST_ORDER_NUMBER;
 use crate::tenancy::{AccountId, Role, TenantId, TenantScope};
 use crate::{password, Db};
 
@@ -151,14 +153,15 @@ impl TestDb {
     /// Returns the order ids, newest first.
     pub async fn add_orders(&self, tenant: TenantId, count: i64, statuses: &[&str]) -> Vec<i64> {
         let statuses: Vec<String> = statuses.iter().map(|s| s.to_string()).collect();
-        sqlx::query_scalar(
+        let ids = sqlx::query_scalar(
             "WITH c AS (INSERT INTO customers (tenant_id, name, email)
                         VALUES ($1, 'Ada Okafor', 'ada-' || gen_random_uuid() || '@example.test') RETURNING id),
                   p AS (INSERT INTO products (tenant_id, name, sku, price_cents)
                         VALUES ($1, 'Linen Tote', 'TOTE-' || gen_random_uuid(), 500),
                                ($1, 'Walnut Tray', 'TRAY-' || gen_random_uuid(), 750) RETURNING id, price_cents),
-                  o AS (INSERT INTO orders (tenant_id, customer_id, status, total_cents, created_at)
-                        SELECT $1, c.id, $3[1 + (n % cardinality($3))], 1750, now() - n * interval '1 hour'
+                  o AS (INSERT INTO orders (tenant_id, number, customer_id, status, total_cents, created_at)
+                        SELECT $1, (SELECT coalesce(max(number), $4 - 1) FROM orders WHERE tenant_id = $1) + $2 - n,
+                               c.id, $3[1 + (n % cardinality($3))], 1750, now() - n * interval '1 hour'
                         FROM c, generate_series(0, $2 - 1) AS n RETURNING id, created_at),
                   i AS (INSERT INTO order_items (tenant_id, order_id, product_id, quantity, unit_price_cents)
                         SELECT $1, o.id, p.id, CASE WHEN p.price_cents = 500 THEN 2 ELSE 1 END, p.price_cents
@@ -168,9 +171,14 @@ impl TestDb {
         .bind(tenant)
         .bind(count)
         .bind(&statuses)
+        .bind(FIRST_ORDER_NUMBER)
         .fetch_all(&self.owner)
         .await
-        .expect("insert orders")
+        .expect("insert orders");
+        // Written around the domain, like the seed: the figures are made from the rows.
+        let mut conn = self.owner.acquire().await.expect("a connection");
+        figures::rebuild(&mut conn, Stores::One(tenant)).await.expect("the store's figures");
+        ids
     }
 
     /// A customer and a product of `tenant`, for an order: those of one order added with

@@ -201,7 +201,7 @@ fn RecentOrders(orders: Vec<OrderSummary>, currency: String) -> impl IntoView {
                     <ul class="mt-3 divide-y divide-slate-100 text-sm" data-testid="recent-orders">
                         {orders.into_iter().map(|o| view! {
                             <li class="flex items-center justify-between gap-2 py-1.5">
-                                <a href=format!("/orders/{}", o.id) class="text-indigo-700 hover:underline">{format!("#{}", o.id)}</a>
+                                <a href=format!("/orders/{}", o.id) class="text-indigo-700 hover:underline">{format!("#{}", o.number)}</a>
                                 <span class="flex-1 truncate">{o.customer_name}</span>
                                 <StatusBadge status=o.status/>
                                 <span class="tabular-nums">{format::money(o.total_cents, &currency)}</span>

@@ -78,7 +78,7 @@ fn OrdersView(list: OrderList, query: OrdersQuery) -> impl IntoView {
                             let status = order.status.clone();
                             view! {
                             <tr data-status=status>
-                                <td class="px-4 py-2"><A href=format!("/orders/{}", order.id) attr:class="font-medium text-indigo-700 hover:underline">{format!("#{}", order.id)}</A></td>
+                                <td class="px-4 py-2"><A href=format!("/orders/{}", order.id) attr:class="font-medium text-indigo-700 hover:underline">{format!("#{}", order.number)}</A></td>
                                 <td class="whitespace-nowrap px-4 py-2 text-slate-600">{order.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}</td>
                                 <td class="px-4 py-2">{order.customer_name}</td>
                                 <td class="px-4 py-2"><StatusBadge status=order.status/></td>
@@ -181,12 +181,12 @@ fn OrderDetail(order: OrderView, change: ServerAction<ChangeOrderStatus>, create
         </section>
     });
     view! {
-        <Title text=format!("Order #{}", order.id)/>
+        <Title text=format!("Order #{}", order.number)/>
         <TopBar store_name=order.store_name.clone()/>
         <main class="mx-auto max-w-5xl px-4 py-8">
             <a href="/orders" class="text-sm text-indigo-700 hover:underline">"← All orders"</a>
             <div class="mt-2 flex flex-wrap items-center gap-3">
-                <h1 class="text-2xl font-semibold">{format!("Order #{}", order.id)}</h1>
+                <h1 class="text-2xl font-semibold">{format!("Order #{}", order.number)}</h1>
                 <StatusBadge status=order.status.clone()/>
             </div>
             {created.then(|| view! { <div class="mt-4"><Notice message="Order placed."/></div> })}

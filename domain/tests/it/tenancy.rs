@@ -13,7 +13,7 @@ async fn two_stores(t: &TestDb) -> (TestStore, TestStore) {
         sqlx::query(
             "WITH c AS (INSERT INTO customers (tenant_id, name, email) VALUES ($1, 'Ann', 'ann@example.test') RETURNING id),
                   p AS (INSERT INTO products (tenant_id, name, sku, price_cents) VALUES ($1, 'Mug', 'MUG-1', 1200) RETURNING id),
-                  o AS (INSERT INTO orders (tenant_id, customer_id, total_cents) SELECT $1, id, 1200 FROM c RETURNING id)
+                  o AS (INSERT INTO orders (tenant_id, number, customer_id, total_cents) SELECT $1, 1001, id, 1200 FROM c RETURNING id)
              INSERT INTO order_items (tenant_id, order_id, product_id, quantity, unit_price_cents)
              SELECT $1, o.id, p.id, 1, 1200 FROM o, p",
         )

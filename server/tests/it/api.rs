@@ -129,7 +129,9 @@ async fn the_orders_pages_list_filter_and_show_orders() {
 
     let html = visitor.get("/orders").await.text().await.unwrap();
     assert!(html.contains("Page 1 of 2 · 30 orders"), "the pager is missing");
-    assert!(html.contains(&format!("#{}", ids[0])) && !html.contains(&format!("#{}", ids[29])));
+    // Named by their numbers in the store (#1001 the oldest), linked by their ids.
+    assert!(html.contains(">#1030<") && !html.contains(">#1005<"), "not the 25 latest");
+    assert!(html.contains(&format!("href=\"/orders/{}\"", ids[0])));
 
     let html = visitor.get("/orders?status=cancelled").await.text().await.unwrap();
     assert!(html.contains("Page 1 of 1 · 10 orders"));
@@ -139,7 +141,7 @@ async fn the_orders_pages_list_filter_and_show_orders() {
     assert!(html.contains("The start date is after the end date."), "a bad range is not explained");
 
     let html = visitor.get(&format!("/orders/{}", ids[0])).await.text().await.unwrap();
-    assert!(html.contains(&format!("Order #{}", ids[0])));
+    assert!(html.contains("Order #1030"));
     assert!(html.contains("$17.50") && html.contains("Linen Tote") && html.contains("Ada Okafor"));
 
     // Signed out: asked to sign in, nothing shown.
@@ -169,8 +171,13 @@ async fn the_dashboard_shows_the_chart_top_products_and_recent_orders() {
     );
     assert!(html.contains("Linen Tote") && html.contains("Walnut Tray"));
     assert!(
-        html.contains(&format!("#{}", ids[0])) && !html.contains(&format!("#{}", ids[11])),
+        html.contains(">#1012<") && html.contains(">#1003<") && !html.contains(">#1002<"),
         "not the 10 latest"
+    );
+    assert!(
+        html.contains(&format!("href=\"/orders/{}\"", ids[0]))
+            && !html.contains(&format!("href=\"/orders/{}\"", ids[11])),
+        "the latest orders link to themselves"
     );
 }
 

@@ -167,6 +167,42 @@ async fn an_order_is_placed_from_the_form_without_javascript_and_priced_by_the_s
 }
 
 #[tokio::test]
+async fn orders_are_named_by_their_number_in_the_store_never_by_the_platforms_id() {
+    let app = TestApp::spawn().await;
+    let mut seen = Vec::new();
+    for name in ["First Shop", "Second Shop"] {
+        let (store, visitor) = app.signed_in_store(name).await;
+        // The form's helper places the store's first order (#1001); the two placed here are
+        // #1002 and #1003.
+        let form = app.order_form(&store).await;
+        for _ in 0..2 {
+            let (status, _, body) = visitor.place_order(&form).await;
+            assert_eq!(status, 200, "{body}");
+        }
+        let (id, number): (i64, i64) = sqlx::query_as(
+            "SELECT id, number FROM orders WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
+        )
+        .bind(store.tenant)
+        .fetch_one(&app.db.owner)
+        .await
+        .unwrap();
+        assert_eq!(number, 1003, "{name}");
+        seen.push(id);
+        let detail = visitor.get(&format!("/orders/{id}")).await.text().await.unwrap();
+        assert!(detail.contains("<title>Order #1003"), "{detail}");
+        assert!(detail.contains(">Order #1003</h1>"));
+        for page in ["/", "/orders"] {
+            let html = visitor.get(page).await.text().await.unwrap();
+            assert!(html.contains(">#1003<") && html.contains(">#1001<"), "{page}: {html}");
+            assert!(!html.contains(&format!(">#{id}<")), "{page} names an order by its id");
+        }
+        let audit = visitor.get("/audit").await.text().await.unwrap();
+        assert!(audit.contains("Order #1003") && !audit.contains(&format!("Order #{id}")), "{audit}");
+    }
+    assert_ne!(seen[0], seen[1], "the two stores' #1003 are two orders");
+}
+
+#[tokio::test]
 async fn customers_are_created_and_a_taken_email_is_explained() {
     let app = TestApp::spawn().await;
     let (_store, visitor) = app.signed_in_store("Corner Shop").await;
