@@ -16,12 +16,15 @@ for (const kind of ['sign_in', 'dashboard', 'orders', 'create_order']) {
 }
 const ratios = {};
 for (const kind of ['dashboard', 'orders']) {
-  const baseline = by[`pgbench_baseline_${kind}`];
-  if (!baseline) continue;
-  console.log(`${`pgbench baseline/${kind}.sql`.padEnd(32)} ${fixed(baseline.tps).padStart(8)} tps`);
-  if (by[kind]) {
-    ratios[`${kind}_over_baseline`] = Number((by[kind].rps / baseline.tps).toFixed(2));
-    console.log(`${`${kind} ÷ baseline`.padEnd(32)} ${fixed(ratios[`${kind}_over_baseline`], 2).padStart(8)}`);
+  // The baseline: what a request cost on 2026-12-01; own: what the app sends now.
+  for (const [source, label, name] of [['baseline', '../shared/bench/baseline', 'baseline'], ['own', 'bench/pgbench', 'own_statements']]) {
+    const limit = by[`pgbench_${source}_${kind}`];
+    if (!limit) continue;
+    console.log(`${`pgbench ${label}/${kind}.sql`.padEnd(48)} ${fixed(limit.tps).padStart(8)} tps`);
+    if (by[kind]) {
+      ratios[`${kind}_over_${name}`] = Number((by[kind].rps / limit.tps).toFixed(2));
+      console.log(`${`${kind} ÷ ${name.replace('_', ' ')}`.padEnd(48)} ${fixed(ratios[`${kind}_over_${name}`], 2).padStart(8)}`);
+    }
   }
 }
 // The issue that set it: 1,000 sign-ins at 32 connections once took the server to 480 MB.

@@ -80,7 +80,8 @@ ensure_chromium() {
 }
 
 # Builds the browser side into $SITE_ROOT/pkg: the hydrating wasm (wasm-release profile),
-# its JavaScript glue, and the stylesheet.
+# its JavaScript glue, and the stylesheet, named by their content's hash and precompressed
+# (scripts/name-site.mjs; the server reads the name from pkg/output-name).
 build_site() {
     ensure_wasm_target
     ensure_wasm_bindgen
@@ -96,4 +97,6 @@ build_site() {
         -o "$pkg/storefront_bg.wasm" "$pkg/storefront_bg.wasm"
     say "building the stylesheet (Tailwind CLI)"
     (cd "$ROOT" && tailwindcss -i style/tailwind.css -o "$pkg/storefront.css" --minify 2>/dev/null)
+    say "naming the site by its content's hash, precompressing it (brotli, gzip)"
+    node "$ROOT/scripts/name-site.mjs" "$pkg"
 }

@@ -203,7 +203,13 @@ pub fn DataTable(
     children: Children,
 ) -> impl IntoView {
     view! {
-        <div class=format!("{spacing} overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm")>
+        // A region that may scroll sideways on a phone: focusable, so that keys can scroll it.
+        <div
+            role="region"
+            aria-label=caption
+            tabindex="0"
+            class=format!("{spacing} overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500")
+        >
             <table class="min-w-full text-sm" data-testid=testid>
                 <caption class="sr-only">{caption}</caption>
                 <thead class="bg-slate-50 text-left text-slate-600">

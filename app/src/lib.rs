@@ -31,7 +31,7 @@ pub mod stores;
 pub mod team;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
@@ -46,7 +46,8 @@ use crate::pages::signup::{SignupPage, SignupWelcomePage};
 use crate::pages::team::{AcceptInvitationPage, TeamPage};
 use crate::pages::{home::HomePage, not_found::NotFound, sign_in::SignInPage};
 
-/// The name of the compiled site files (`/pkg/storefront.js`, `.wasm`, `.css`).
+/// The name of the compiled site files (`/pkg/storefront.js`, `.wasm`, `.css`), before the
+/// build adds its content hash (`storefront.<hash>.js`).
 pub const SITE_NAME: &str = "storefront";
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -56,6 +57,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                // Here, not in <App/>: only the server knows the built site's name.
+                <link rel="stylesheet" href=format!("/pkg/{}.css", options.output_name)/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -84,7 +87,6 @@ pub fn document_title(page: String) -> String {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/storefront.css"/>
         <Title formatter=document_title/>
         <Router>
             // Pages render completely before they are sent (SsrMode::Async) so that they work

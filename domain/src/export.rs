@@ -50,7 +50,7 @@ fn files() -> [(&'static str, String); 7] {
         ),
         (
             "orders.csv",
-            "SELECT id, customer_id, status, total_cents, created_at FROM orders WHERE tenant_id = {tenant} ORDER BY id"
+            "SELECT id, number, customer_id, status, total_cents, created_at FROM orders WHERE tenant_id = {tenant} ORDER BY id"
                 .to_owned(),
         ),
         (

@@ -173,6 +173,11 @@ pub async fn delete_store(db: &Db, scope: &TenantScope, confirmation: &str) -> R
             format!("Type the store's name, {name}, exactly as it is."),
         ));
     }
+    // Not reached by the deletion's cascade (nothing points them at the store's row).
+    sqlx::query("DELETE FROM idempotency_keys WHERE tenant_id = $1")
+        .bind(tx.tenant_id())
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("DELETE FROM tenant_slugs WHERE tenant_id = $1")
         .bind(tx.tenant_id())
         .execute(&mut *tx)

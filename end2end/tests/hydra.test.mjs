@@ -57,7 +57,7 @@ describe('sign-in through Hydra', () => {
     secondStoreOrder = server.sql(`
       WITH t AS (SELECT tenant_id AS id FROM tenant_slugs WHERE slug = 'second'),
            c AS (INSERT INTO customers (tenant_id, name, email) SELECT id, 'Secret Customer', 'secret@example.test' FROM t RETURNING tenant_id, id)
-      INSERT INTO orders (tenant_id, customer_id, status, total_cents) SELECT tenant_id, id, 'paid', 4200 FROM c RETURNING id`);
+      INSERT INTO orders (tenant_id, number, customer_id, status, total_cents) SELECT tenant_id, 1001, id, 'paid', 4200 FROM c RETURNING id`);
     browser = await launchBrowser();
   });
 

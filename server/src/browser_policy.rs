@@ -15,9 +15,6 @@ use axum::response::Response;
 use leptos::nonce::Nonce;
 use leptos::prelude::{provide_context, use_context};
 
-/// Where the static site lives: content that depends on nobody's session.
-const STATIC_PREFIX: &str = "/pkg/";
-
 /// The headers every response gets, fixed when the server starts.
 #[derive(Clone, Debug)]
 pub struct BrowserPolicy {
@@ -64,7 +61,9 @@ pub fn origin_of(url: &str) -> Option<String> {
 /// headers on the response.
 pub async fn apply(State(policy): State<BrowserPolicy>, mut request: Request, next: Next) -> Response {
     let nonce = Nonce::new();
-    let is_static = request.uri().path().starts_with(STATIC_PREFIX);
+    // The site's own files depend on nobody's session (and say how long to keep them).
+    let is_static =
+        request.uri().path().strip_prefix(crate::assets::PREFIX).is_some_and(|rest| rest.starts_with('/'));
     request.extensions_mut().insert(nonce.clone());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();

@@ -33,7 +33,7 @@ pub struct Settings {
     /// The public base URL of the app (redirect URIs are built from it); unset, it is
     /// `http://` and the address the server listens on.
     pub public_url: Option<String>,
-    /// Where the compiled site (`pkg/storefront.js`, `.wasm`, `.css`) is served from.
+    /// Where the compiled site (`pkg/storefront.<hash>.js`, `.wasm`, `.css`) is served from.
     pub site_root: String,
     pub log_format: LogFormat,
     pub session_idle_minutes: i64,

@@ -1,6 +1,7 @@
 //! The storefront server: configuration, startup, the routes outside Leptos, and the commands
 //! of the `storefront` binary.
 
+pub mod assets;
 pub mod auth;
 pub mod browser_policy;
 pub mod cli;

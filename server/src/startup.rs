@@ -10,7 +10,7 @@ use app::mail::Mailer;
 use app::payments::Payments;
 use app::site::{plan_info, DemoLogin, SiteInfo};
 use app::state::{AppState, SignInProvider};
-use app::{shell, App, SITE_NAME};
+use app::{shell, App};
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
 use axum::middleware;
@@ -23,11 +23,14 @@ use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::{time, SameSite};
 use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
 
+use crate::assets;
 use crate::auth::hydra::{self, PageRenderer, RenderPage};
 use crate::auth::{invitations, local, SignInMode};
 use crate::browser_policy::{self, BrowserPolicy};
@@ -98,7 +101,7 @@ impl Application {
         starting.stop().await;
         let listener = TcpListener::from_std(listener)?;
         let leptos_options = LeptosOptions::builder()
-            .output_name(SITE_NAME)
+            .output_name(assets::output_name(&settings.site_root))
             .site_root(settings.site_root.as_str())
             .site_pkg_dir("pkg")
             .site_addr(listener.local_addr()?)
@@ -260,6 +263,7 @@ fn router(state: AppState, settings: &Settings, public_url: &str, mode: SignInMo
             router = router.layer(Extension(PageRenderer(render))).layer(Extension(provider.clone()));
         }
     }
+    let site_files = assets::router(&settings.site_root, &state.leptos_options.output_name);
     router
         .leptos_routes_with_context(&state, routes, browser_policy::provide_nonce, shell_with)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
@@ -274,6 +278,14 @@ fn router(state: AppState, settings: &Settings, public_url: &str, mode: SignInMo
             csrf::refuse_cross_site,
         ))
         .layer(sessions)
+        // Pages and answers, made per request: gzip, cheap enough to make each time (the
+        // site's files come precompressed, brotli too). A zip is compressed already.
+        .layer(
+            CompressionLayer::new()
+                .gzip(true)
+                .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("application/zip"))),
+        )
+        .merge(site_files)
         .layer(middleware::from_fn_with_state(browser_policy(settings, public_url), browser_policy::apply))
         .layer(observability)
         .with_state(state)

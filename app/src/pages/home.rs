@@ -220,7 +220,7 @@ fn Figure(label: &'static str, value: String, note: &'static str) -> impl IntoVi
         <div class="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
             <dt class="text-sm text-slate-500">{label}</dt>
             <dd class="mt-1 text-2xl font-semibold tabular-nums" data-testid=format!("figure-{}", label.to_lowercase().replace(' ', "-"))>{value}</dd>
-            <dd class="mt-1 text-xs text-slate-400">{note}</dd>
+            <dd class="mt-1 text-xs text-slate-500">{note}</dd>
         </div>
     }
 }

@@ -70,20 +70,28 @@ async fn a_deleted_store_takes_its_data_and_leaves_people_their_accounts_and_oth
     t.add_orders(alpha.tenant, 3, &["paid"]).await;
     t.add_orders(bravo.tenant, 2, &["paid"]).await;
     let scope = t.scope(alpha.owner, alpha.tenant).await;
+    // An order placed with a form's key: its key is a row of the store's too.
+    let (customer, product) = t.customer_and_product(alpha.tenant).await;
+    let line = domain::orders::NewOrderLine { product_id: product, quantity: 1 };
+    let key = Some(domain::idempotency::IdempotencyKey::new());
+    domain::orders::create(&t.db, &scope, customer, &[line], key).await.unwrap();
     domain::export::begin(&t.db, &scope).await.unwrap();
 
     settings::delete_store(&t.db, &scope, " Alpha ").await.unwrap();
-    for table in [
-        "tenants",
-        "tenant_slugs",
-        "memberships",
-        "products",
-        "customers",
-        "orders",
-        "order_items",
-        "audit_events",
-    ] {
+    // Every store table the migrations made, and the store's own control-plane rows.
+    let store_tables: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND obj_description(c.oid, 'pg_class') = 'tenant'",
+    )
+    .fetch_all(&t.owner)
+    .await
+    .unwrap();
+    assert!(store_tables.iter().any(|table| table == "idempotency_keys"), "{store_tables:?}");
+    for table in
+        ["tenants".to_owned(), "tenant_slugs".into(), "memberships".into()].into_iter().chain(store_tables)
+    {
         let column = if table == "tenants" { "id" } else { "tenant_id" };
+        let table = table.as_str();
         let left: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table} WHERE {column} = $1"))
             .bind(alpha.tenant)
             .fetch_one(&t.owner)

@@ -280,6 +280,8 @@ async fn the_owner_downloads_the_stores_data_and_deletes_the_store_after_typing_
     let files = crate::common::unzip(&download.bytes().await.unwrap());
     let orders = &files.iter().find(|(name, _)| name == "orders.csv").unwrap().1;
     assert_eq!(orders.lines().count(), 1 + 4);
+    assert!(orders.starts_with("id,number,"), "{orders}");
+    assert!(orders.contains(",1001,") && orders.contains(",1004,"), "orders carry their numbers: {orders}");
     assert!(files.iter().any(|(name, _)| name == "manifest.json"));
 
     let settings = owner.get("/settings").await.text().await.unwrap();
