@@ -331,11 +331,7 @@ pub(crate) async fn count(tx: &mut TenantTx, counter: Counter, delta: i64) -> Re
     .bind(delta)
     .execute(&mut **tx)
     .await?;
-    if updated.rows_affected() == 0 {
-        // Made now, counting what this transaction has just done.
-        rebuild(tx, Stores::One(tenant)).await?;
-    }
-    Ok(())
+    made_unless_updated(tx, updated.rows_affected()).await
 }
 
 /// Counts the store's products on sale again, after a change to many (an import).
@@ -352,7 +348,14 @@ pub(crate) async fn recount_products(tx: &mut TenantTx) -> Result<(), Error> {
         .bind(active)
         .execute(&mut **tx)
         .await?;
-    if updated.rows_affected() == 0 {
+    made_unless_updated(tx, updated.rows_affected()).await
+}
+
+/// After an update of the store's counters that found no row: makes the store's figures now,
+/// counting what this transaction has just done.
+async fn made_unless_updated(tx: &mut TenantTx, updated: u64) -> Result<(), Error> {
+    if updated == 0 {
+        let tenant = tx.tenant_id();
         rebuild(tx, Stores::One(tenant)).await?;
     }
     Ok(())

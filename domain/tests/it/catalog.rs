@@ -17,7 +17,8 @@ async fn tables(t: &TestDb) -> Vec<(String, Option<String>)> {
     .unwrap()
 }
 
-async fn tenant_tables(t: &TestDb) -> Vec<String> {
+/// The store tables (COMMENT 'tenant'), for any test that must cover each of them.
+pub(crate) async fn tenant_tables(t: &TestDb) -> Vec<String> {
     tables(t)
         .await
         .into_iter()

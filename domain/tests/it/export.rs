@@ -79,13 +79,7 @@ async fn a_deleted_store_takes_its_data_and_leaves_people_their_accounts_and_oth
 
     settings::delete_store(&t.db, &scope, " Alpha ").await.unwrap();
     // Every store table the migrations made, and the store's own control-plane rows.
-    let store_tables: Vec<String> = sqlx::query_scalar(
-        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND obj_description(c.oid, 'pg_class') = 'tenant'",
-    )
-    .fetch_all(&t.owner)
-    .await
-    .unwrap();
+    let store_tables = crate::catalog::tenant_tables(&t).await;
     assert!(store_tables.iter().any(|table| table == "idempotency_keys"), "{store_tables:?}");
     for table in
         ["tenants".to_owned(), "tenant_slugs".into(), "memberships".into()].into_iter().chain(store_tables)
