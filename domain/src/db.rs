@@ -13,6 +13,10 @@ use crate::Error;
 /// a superuser and cannot bypass row-level security.
 pub const APP_ROLE: &str = "storefront_app";
 
+/// How long a pooled connection may sit idle and still be handed out without a ping (as
+/// HikariCP's `aliveBypassWindowMs`).
+const PING_AFTER_IDLE: Duration = Duration::from_millis(500);
+
 pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
 
 /// Runs the pending migrations. Needs a connection as the owner of the schema.
@@ -121,6 +125,19 @@ impl Db {
         let pool = PgPoolOptions::new()
             .max_connections(limits.max_connections)
             .acquire_timeout(limits.acquire_timeout)
+            // sqlx pings every connection it hands out, a round trip before each statement or
+            // transaction. A connection used less than `PING_AFTER_IDLE` ago answered then (and
+            // sqlx pings it again as it returns), so only one idle for longer is pinged; a
+            // connection the server dropped in between fails its statement and is discarded.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > PING_AFTER_IDLE {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(with_session_bounds(with_tenancy_options(options), &limits.request))
             .await?;
         Ok(Db::from_pool_with(pool, limits))

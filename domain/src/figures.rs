@@ -72,8 +72,10 @@ pub struct StoreOverview {
     pub customers: i64,
 }
 
+/// The dashboard in one row: the store, its counters and, as parallel arrays (binary on the wire,
+/// no JSON to build or parse), the period's days, the top products and the latest orders.
 #[derive(sqlx::FromRow)]
-struct Store {
+struct Overview {
     name: String,
     currency: String,
     time_zone: String,
@@ -81,93 +83,137 @@ struct Store {
     today: NaiveDate,
     active_products: i64,
     customers: i64,
-}
-
-#[derive(sqlx::FromRow)]
-struct Day {
-    day: NaiveDate,
-    orders: i64,
-    revenue_cents: i64,
+    days: Option<Vec<NaiveDate>>,
+    day_orders: Option<Vec<i64>>,
+    day_revenue: Option<Vec<i64>>,
+    product_ids: Option<Vec<i64>>,
+    product_names: Option<Vec<String>>,
+    product_units: Option<Vec<i64>>,
+    product_revenue: Option<Vec<i64>>,
+    order_ids: Option<Vec<i64>>,
+    order_numbers: Option<Vec<i64>>,
+    order_customers: Option<Vec<String>>,
+    order_statuses: Option<Vec<String>>,
+    order_totals: Option<Vec<i64>>,
+    order_times: Option<Vec<DateTime<Utc>>>,
 }
 
 /// The dashboard of the scope's store for `period`.
+///
+/// One statement inside the store's transaction: every table it reads is filtered on the store,
+/// so on Citus it is one router query on the store's shard, and a view costs one round trip for
+/// its figures whatever it shows.
 pub async fn store_overview(db: &Db, scope: &TenantScope, period: Period) -> Result<StoreOverview, Error> {
     let mut tx = db.begin_tenant(scope).await?;
-    let tenant = tx.tenant_id();
-    // A store whose counters were never made (no order, product or customer yet) counts zero.
-    let store: Store = sqlx::query_as(
-        "SELECT t.name, t.currency, t.time_zone, (now() AT TIME ZONE t.time_zone)::date AS today,
-                coalesce(c.active_products, 0) AS active_products, coalesce(c.customers, 0) AS customers
-         FROM tenants t LEFT JOIN store_counters c ON c.tenant_id = t.id
+    // A store whose counters were never made (no order, product or customer yet) counts zero;
+    // an array with nothing in it comes back NULL. The period's bounds come from a subquery kept
+    // apart (`OFFSET 0`) so they reach the figures' scans as values: written out, they hold
+    // `timezone()`, which is not leakproof, and row-level security then keeps them out of the
+    // index condition (a scan of every day the store has).
+    let o: Overview = sqlx::query_as(
+        "SELECT t.name, t.currency, t.time_zone, d.today,
+                coalesce(c.active_products, 0) AS active_products, coalesce(c.customers, 0) AS customers,
+                f.days, f.day_orders, f.day_revenue,
+                p.product_ids, p.product_names, p.product_units, p.product_revenue,
+                r.order_ids, r.order_numbers, r.order_customers, r.order_statuses, r.order_totals, r.order_times
+         FROM tenants t
+         CROSS JOIN LATERAL (
+             SELECT z.today, z.today - $2 + 1 AS since
+             FROM (SELECT (now() AT TIME ZONE t.time_zone)::date AS today) z
+             OFFSET 0) d
+         LEFT JOIN store_counters c ON c.tenant_id = t.id
+         CROSS JOIN LATERAL (
+             SELECT array_agg(day ORDER BY day) AS days, array_agg(orders ORDER BY day) AS day_orders,
+                    array_agg(revenue_cents ORDER BY day) AS day_revenue
+             FROM store_daily_figures
+             WHERE tenant_id = $1 AND day >= d.since AND day <= d.today) f
+         CROSS JOIN LATERAL (
+             SELECT array_agg(x.product_id ORDER BY x.revenue_cents DESC, x.product_id) AS product_ids,
+                    array_agg(pr.name ORDER BY x.revenue_cents DESC, x.product_id) AS product_names,
+                    array_agg(x.units ORDER BY x.revenue_cents DESC, x.product_id) AS product_units,
+                    array_agg(x.revenue_cents ORDER BY x.revenue_cents DESC, x.product_id) AS product_revenue
+             FROM (SELECT product_id, sum(units)::bigint AS units, sum(revenue_cents)::bigint AS revenue_cents
+                   FROM product_daily_figures
+                   WHERE tenant_id = $1 AND day >= d.since
+                   GROUP BY product_id
+                   HAVING sum(units) > 0
+                   ORDER BY revenue_cents DESC, product_id
+                   LIMIT 5) x
+             JOIN products pr ON pr.tenant_id = $1 AND pr.id = x.product_id) p
+         CROSS JOIN LATERAL (
+             SELECT array_agg(y.id ORDER BY y.created_at DESC, y.id DESC) AS order_ids,
+                    array_agg(y.number ORDER BY y.created_at DESC, y.id DESC) AS order_numbers,
+                    array_agg(cu.name ORDER BY y.created_at DESC, y.id DESC) AS order_customers,
+                    array_agg(y.status ORDER BY y.created_at DESC, y.id DESC) AS order_statuses,
+                    array_agg(y.total_cents ORDER BY y.created_at DESC, y.id DESC) AS order_totals,
+                    array_agg(y.created_at ORDER BY y.created_at DESC, y.id DESC) AS order_times
+             FROM (SELECT id, number, customer_id, status, total_cents, created_at
+                   FROM orders
+                   WHERE tenant_id = $1
+                   ORDER BY created_at DESC, id DESC
+                   LIMIT 10) y
+             JOIN customers cu ON cu.tenant_id = $1 AND cu.id = y.customer_id) r
          WHERE t.id = $1",
     )
-    .bind(tenant)
+    .bind(tx.tenant_id())
+    .bind(period.days())
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(Error::NotFound)?;
-    let since = store.today.checked_sub_days(Days::new(period.days() as u64 - 1)).ok_or(Error::NotFound)?;
-    let days: Vec<Day> = sqlx::query_as(
-        "SELECT day, orders, revenue_cents FROM store_daily_figures
-         WHERE tenant_id = $1 AND day >= $2 AND day <= $3
-         ORDER BY day",
-    )
-    .bind(tenant)
-    .bind(since)
-    .bind(store.today)
-    .fetch_all(&mut *tx)
-    .await?;
-    let top_products: Vec<TopProduct> = sqlx::query_as(
-        "SELECT p.id AS product_id, p.name, f.units, f.revenue_cents
-         FROM (SELECT product_id, sum(units)::bigint AS units, sum(revenue_cents)::bigint AS revenue_cents
-               FROM product_daily_figures
-               WHERE tenant_id = $1 AND day >= $2
-               GROUP BY product_id
-               HAVING sum(units) > 0
-               ORDER BY revenue_cents DESC, product_id
-               LIMIT 5) f
-         JOIN products p ON p.tenant_id = $1 AND p.id = f.product_id
-         ORDER BY f.revenue_cents DESC, p.id",
-    )
-    .bind(tenant)
-    .bind(since)
-    .fetch_all(&mut *tx)
-    .await?;
-    let recent_orders: Vec<OrderRow> = sqlx::query_as(
-        "SELECT o.id, o.number, c.name AS customer_name, o.status, o.total_cents, o.created_at
-         FROM orders o
-         JOIN customers c ON c.tenant_id = o.tenant_id AND c.id = o.customer_id
-         WHERE o.tenant_id = $1
-         ORDER BY o.created_at DESC, o.id DESC
-         LIMIT 10",
-    )
-    .bind(tenant)
-    .fetch_all(&mut *tx)
-    .await?;
     tx.commit().await?;
 
-    let mut kept = days.into_iter().peekable();
+    let since = o.today.checked_sub_days(Days::new(period.days() as u64 - 1)).ok_or(Error::NotFound)?;
+    let mut kept = zip3(o.days, o.day_orders, o.day_revenue).peekable();
     let (mut orders, mut revenue_cents) = (0, 0);
     let mut revenue_per_day = Vec::with_capacity(period.days() as usize);
-    for day in since.iter_days().take_while(|day| *day <= store.today) {
-        let (placed, revenue) =
-            kept.next_if(|kept| kept.day == day).map_or((0, 0), |d| (d.orders, d.revenue_cents));
+    for day in since.iter_days().take_while(|day| *day <= o.today) {
+        let (placed, revenue) = kept.next_if(|(kept, ..)| *kept == day).map_or((0, 0), |(_, n, r)| (n, r));
         orders += placed;
         revenue_cents += revenue;
         revenue_per_day.push(DayRevenue { day, revenue_cents: revenue });
     }
+    let top_products = zip2(o.product_ids, o.product_names)
+        .zip(zip2(o.product_units, o.product_revenue))
+        .map(|((product_id, name), (units, revenue_cents))| TopProduct {
+            product_id,
+            name,
+            units,
+            revenue_cents,
+        })
+        .collect();
+    let recent_orders = zip3(o.order_ids, o.order_numbers, o.order_customers)
+        .zip(zip3(o.order_statuses, o.order_totals, o.order_times))
+        .map(|((id, number, customer_name), (status, total_cents, created_at))| OrderRow {
+            id,
+            number,
+            customer_name,
+            status,
+            total_cents,
+            created_at,
+        })
+        .collect();
     Ok(StoreOverview {
-        store_name: store.name,
-        currency: store.currency,
-        time_zone: store.time_zone,
+        store_name: o.name,
+        currency: o.currency,
+        time_zone: o.time_zone,
         period,
         orders,
         revenue_cents,
         revenue_per_day,
         top_products,
         recent_orders,
-        active_products: store.active_products,
-        customers: store.customers,
+        active_products: o.active_products,
+        customers: o.customers,
     })
+}
+
+/// The rows of parallel arrays (all of one length: one `array_agg` each over the same rows).
+fn zip2<A, B>(a: Option<Vec<A>>, b: Option<Vec<B>>) -> impl Iterator<Item = (A, B)> {
+    a.unwrap_or_default().into_iter().zip(b.unwrap_or_default())
+}
+
+fn zip3<A, B, C>(a: Option<Vec<A>>, b: Option<Vec<B>>, c: Option<Vec<C>>) -> impl Iterator<Item = (A, B, C)> {
+    zip2(a, b).zip(c.unwrap_or_default()).map(|((a, b), c)| (a, b, c))
 }
 
 /// What a new order is given by its store: its number, the instant it is placed, and that

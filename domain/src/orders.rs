@@ -126,60 +126,83 @@ pub struct OrderPage {
     pub currency: String,
 }
 
+/// One row of the orders page's statement: the store and the page it settled on, and one order
+/// of the page (none when the store has no matching order).
+#[derive(sqlx::FromRow)]
+struct ListRow {
+    store_name: String,
+    currency: String,
+    matching: i64,
+    page: i64,
+    id: Option<i64>,
+    number: Option<i64>,
+    customer_name: Option<String>,
+    status: Option<String>,
+    total_cents: Option<i64>,
+    created_at: Option<DateTime<Utc>>,
+}
+
+impl ListRow {
+    fn order(self) -> Option<OrderRow> {
+        Some(OrderRow {
+            id: self.id?,
+            number: self.number?,
+            customer_name: self.customer_name?,
+            status: self.status?,
+            total_cents: self.total_cents?,
+            created_at: self.created_at?,
+        })
+    }
+}
+
 /// Page `page` (1-based; past the end gives the last page) of the store's orders.
+///
+/// One statement: it counts the matching orders (from the store's counter when nothing is
+/// filtered, so the pager needs no count), settles on the page and reads it. The page is found
+/// in the list index alone (it holds every column shown but the customer's name), so a deep page
+/// skips index entries, not table rows; only the page's own rows meet their customers.
 pub async fn list(db: &Db, scope: &TenantScope, filter: &OrderFilter, page: i64) -> Result<OrderPage, Error> {
     let mut tx = db.begin_tenant(scope).await?;
-    let tenant = tx.tenant_id();
-    let status = filter.status.map(OrderStatus::as_str);
-    // Without a filter the store's counter says how many there are; the pager needs no count.
-    let (store_name, currency, counted): (String, String, i64) = sqlx::query_as(
-        "SELECT t.name, t.currency, coalesce(c.orders, 0)
-         FROM tenants t LEFT JOIN store_counters c ON c.tenant_id = t.id
-         WHERE t.id = $1",
-    )
-    .bind(tenant)
-    .fetch_one(&mut *tx)
-    .await?;
-    let matching = if *filter == OrderFilter::default() {
-        counted
-    } else {
-        sqlx::query_scalar(
-            "SELECT count(*) FROM orders
-             WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2)
-               AND ($3::timestamptz IS NULL OR created_at >= $3) AND ($4::timestamptz IS NULL OR created_at < $4)",
-        )
-        .bind(tenant)
-        .bind(status)
-        .bind(filter.starts())
-        .bind(filter.ends())
-        .fetch_one(&mut *tx)
-        .await?
-    };
-    let pages = ((matching + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    let page = page.clamp(1, pages);
-    // The page is found in the list index alone (it holds every column shown but the
-    // customer's name), so a deep page skips index entries, not table rows; only the page's
-    // own rows meet their customers.
-    let orders: Vec<OrderRow> = sqlx::query_as(
-        "SELECT o.id, o.number, c.name AS customer_name, o.status, o.total_cents, o.created_at
-         FROM (SELECT id, number, customer_id, status, total_cents, created_at
-               FROM orders
-               WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2)
-                 AND ($3::timestamptz IS NULL OR created_at >= $3) AND ($4::timestamptz IS NULL OR created_at < $4)
-               ORDER BY created_at DESC, id DESC
-               LIMIT $5 OFFSET $6) o
-         JOIN customers c ON c.tenant_id = $1 AND c.id = o.customer_id
+    let rows: Vec<ListRow> = sqlx::query_as(
+        "SELECT t.name AS store_name, t.currency, m.matching, p.page,
+                o.id, o.number, o.customer_name, o.status, o.total_cents, o.created_at
+         FROM tenants t
+         LEFT JOIN store_counters c ON c.tenant_id = t.id
+         CROSS JOIN LATERAL (
+             SELECT CASE WHEN $5 THEN coalesce(c.orders, 0)::bigint
+                         ELSE (SELECT count(*) FROM orders
+                               WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2)
+                                 AND ($3::timestamptz IS NULL OR created_at >= $3)
+                                 AND ($4::timestamptz IS NULL OR created_at < $4))
+                    END AS matching) m
+         CROSS JOIN LATERAL (SELECT greatest(1, least($6, (m.matching + $7 - 1) / $7)) AS page) p
+         LEFT JOIN LATERAL (
+             SELECT l.id, l.number, cu.name AS customer_name, l.status, l.total_cents, l.created_at
+             FROM (SELECT id, number, customer_id, status, total_cents, created_at
+                   FROM orders
+                   WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2)
+                     AND ($3::timestamptz IS NULL OR created_at >= $3) AND ($4::timestamptz IS NULL OR created_at < $4)
+                   ORDER BY created_at DESC, id DESC
+                   LIMIT $7 OFFSET (p.page - 1) * $7) l
+             JOIN customers cu ON cu.tenant_id = $1 AND cu.id = l.customer_id) o ON true
+         WHERE t.id = $1
          ORDER BY o.created_at DESC, o.id DESC",
     )
-    .bind(tenant)
-    .bind(status)
+    .bind(tx.tenant_id())
+    .bind(filter.status.map(OrderStatus::as_str))
     .bind(filter.starts())
     .bind(filter.ends())
+    .bind(*filter == OrderFilter::default())
+    .bind(page)
     .bind(PAGE_SIZE)
-    .bind((page - 1) * PAGE_SIZE)
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
+    let first = rows.first().ok_or(Error::NotFound)?;
+    let (store_name, currency, matching, page) =
+        (first.store_name.clone(), first.currency.clone(), first.matching, first.page);
+    let pages = ((matching + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let orders = rows.into_iter().filter_map(ListRow::order).collect();
     Ok(OrderPage { orders, matching, page, pages, store_name, currency })
 }
 
