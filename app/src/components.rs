@@ -1,5 +1,6 @@
 //! Pieces shared by the pages.
 
+use crate::loading::{load, PageData};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
@@ -54,7 +55,7 @@ pub fn SupportBanner() -> impl IntoView {
     use crate::admin::{get_support_notice, EndSupportSession};
 
     let location = leptos_router::hooks::use_location();
-    let notice = Resource::new(move || location.pathname.get(), |_| get_support_notice());
+    let notice = load(move || location.pathname.get(), |_| get_support_notice());
     let end = ServerAction::<EndSupportSession>::new();
     view! {
         <Suspense fallback=|| ()>
@@ -85,7 +86,7 @@ pub fn BillingBanner() -> impl IntoView {
     use crate::billing::{get_store_notice, OpenBillingPortal, StoreAccess};
 
     let location = leptos_router::hooks::use_location();
-    let notice = Resource::new(move || location.pathname.get(), |_| get_store_notice());
+    let notice = load(move || location.pathname.get(), |_| get_store_notice());
     let portal = ServerAction::<OpenBillingPortal>::new();
     view! {
         <Suspense fallback=|| ()>
@@ -251,7 +252,7 @@ pub fn SortSelect(
 /// answer comes, then `show` with the data, or the problem page (sign in, not found, the error
 /// with a way back) when there is none.
 #[component]
-pub fn StorePage<T, S, V>(title: &'static str, data: Resource<Result<T, AppError>>, show: S) -> impl IntoView
+pub fn StorePage<T, S, V>(title: &'static str, data: PageData<Result<T, AppError>>, show: S) -> impl IntoView
 where
     T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
     S: Fn(T) -> V + Copy + Send + Sync + 'static,

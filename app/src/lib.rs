@@ -11,6 +11,7 @@ pub mod error;
 pub mod figures;
 pub mod form_key;
 pub mod format;
+pub mod loading;
 #[cfg(feature = "ssr")]
 pub mod mail;
 pub mod orders;

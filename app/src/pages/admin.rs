@@ -1,6 +1,7 @@
 //! The admin panel: `/admin` (the platform overview), `/admin/stores` (search, filter, sort,
 //! pages) and `/admin/stores/:id` (a store's metadata, staff actions, support sessions).
 
+use crate::loading::load;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -73,7 +74,7 @@ fn admin_problem(error: AppError, title: &'static str) -> AnyView {
 
 #[component]
 pub fn AdminOverviewPage() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| get_platform_overview());
+    let overview = load(|| (), |_| get_platform_overview());
     view! {
         <Title text="Admin"/>
         <Suspense fallback=AdminLoading>
@@ -193,7 +194,7 @@ pub fn AdminStoresPage() -> impl IntoView {
             before: q.get("before").unwrap_or_default(),
         })
     };
-    let stores = Resource::new(query, list_stores);
+    let stores = load(query, list_stores);
     view! {
         <Title text="Stores · Admin"/>
         <Suspense fallback=AdminLoading>
@@ -292,7 +293,7 @@ pub fn AdminStorePage() -> impl IntoView {
     let changed = RwSignal::new(0_u32);
     let last_done = RwSignal::new(None::<String>);
     let support = ServerAction::<StartSupportSession>::new();
-    let store = Resource::new(
+    let store = load(
         move || (id(), changed.get()),
         |(id, _)| async move {
             match id {

@@ -1,6 +1,7 @@
 //! `/billing`: the store's plan, its subscription, what the plan allows and how much of it is
 //! used, and the way to the payment provider's billing portal. The one page a closed store opens.
 
+use crate::loading::load;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -13,7 +14,7 @@ use crate::pages::signup::price;
 #[component]
 pub fn BillingPage() -> impl IntoView {
     let query = use_query_map();
-    let billing = Resource::new(|| (), |_| get_billing());
+    let billing = load(|| (), |_| get_billing());
     let portal = ServerAction::<OpenBillingPortal>::new();
     let subscribe = ServerAction::<StartSubscription>::new();
     let subscribed = move || query.with_untracked(|q| q.get("subscribed").is_some());

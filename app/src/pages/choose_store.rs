@@ -1,6 +1,7 @@
 //! `/auth/choose-store`: which store to work in, for people in several (at sign-in, or to
 //! switch later). Each store is a submit button of one plain form: it works without JavaScript.
 
+use crate::loading::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -14,7 +15,7 @@ use crate::stores::get_my_stores;
 pub fn ChooseStorePage() -> impl IntoView {
     let query = use_query_map();
     let error = move || query.with(|q| q.get("error")).map(|code| SignInFailure::explain(&code, None));
-    let stores = Resource::new(|| (), |_| get_my_stores());
+    let stores = load(|| (), |_| get_my_stores());
 
     view! {
         <Title text="Choose a store"/>

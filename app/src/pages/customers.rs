@@ -1,5 +1,6 @@
 //! `/customers` (search, sort, pages), `/customers/new` and `/customers/:id`.
 
+use crate::loading::load;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -27,7 +28,7 @@ pub fn CustomersPage() -> impl IntoView {
             page: q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
         })
     };
-    let customers = Resource::new(query, list_customers);
+    let customers = load(query, list_customers);
     view! {
         <StorePage title="Customers" data=customers show=move |list| view! { <CustomersView list query=query()/> }/>
     }
@@ -88,7 +89,7 @@ pub fn CustomerFormPage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").map(|id| id.parse::<i64>().ok()));
     let save = ServerAction::<SaveCustomer>::new();
     let saved_count = successes(save);
-    let page = Resource::new(
+    let page = load(
         move || (id(), saved_count.get()),
         |(id, _)| async move {
             match id {

@@ -1,8 +1,8 @@
 //! `/`: the signed-in store's home with its live figures, or a welcome with the way in.
 
+use crate::loading::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{problem_page, LoadingPage, Notice, StatusBadge, TopBar};
@@ -18,10 +18,10 @@ pub fn HomePage() -> impl IntoView {
     let period = move || {
         query.with(|q| q.get("period").and_then(|p| Period::from_query_value(&p))).unwrap_or_default()
     };
-    let overview = Resource::new(period, get_store_overview);
+    let overview = load(period, get_store_overview);
     // Created here, not inside the welcome view: resources made while a Suspend renders on the
     // server can be missed by the renderer, and the page then never finishes.
-    let info = Resource::new(|| (), |_| get_site_info());
+    let info = load(|| (), |_| get_site_info());
 
     view! {
         <Suspense fallback=LoadingPage>
@@ -109,7 +109,7 @@ fn RevenueChart(days: Vec<DayRevenue>, currency: String) -> impl IntoView {
         "Revenue per day over {} days: {} in all, the most on {} ({}).",
         days.len(),
         format::money(total, &currency),
-        best.format("%Y-%m-%d"),
+        best,
         format::money(max, &currency)
     );
     let slot = WIDTH / days.len() as f64;
@@ -119,11 +119,10 @@ fn RevenueChart(days: Vec<DayRevenue>, currency: String) -> impl IntoView {
         .map(|(i, day)| {
             let height = (day.revenue_cents as f64 / max as f64 * (HEIGHT - 4.0))
                 .max(if day.revenue_cents > 0 { 1.0 } else { 0.0 });
-            let label =
-                format!("{}: {}", day.day.format("%Y-%m-%d"), format::money(day.revenue_cents, &currency));
+            let label = format!("{}: {}", day.day, format::money(day.revenue_cents, &currency));
             view! {
-                <rect x=format!("{:.2}", i as f64 * slot + slot * 0.1) y=format!("{:.2}", HEIGHT - height)
-                    width=format!("{:.2}", slot * 0.8) height=format!("{height:.2}") class="fill-indigo-500">
+                <rect x=svg_length(i as f64 * slot + slot * 0.1) y=svg_length(HEIGHT - height)
+                    width=svg_length(slot * 0.8) height=svg_length(height) class="fill-indigo-500">
                     <title>{label}</title>
                 </rect>
             }
@@ -147,7 +146,7 @@ fn RevenueChart(days: Vec<DayRevenue>, currency: String) -> impl IntoView {
                 <thead><tr><th scope="col">"Day"</th><th scope="col">"Revenue"</th></tr></thead>
                 <tbody>
                     {days.iter().map(|d| view! {
-                        <tr><td>{d.day.format("%Y-%m-%d").to_string()}</td><td>{format::money(d.revenue_cents, &currency)}</td></tr>
+                        <tr><td>{d.day.to_string()}</td><td>{format::money(d.revenue_cents, &currency)}</td></tr>
                     }).collect_view()}
                 </tbody>
             </table>
@@ -155,6 +154,13 @@ fn RevenueChart(days: Vec<DayRevenue>, currency: String) -> impl IntoView {
         </figure>
     }
     .into_any()
+}
+
+/// A length in the chart's coordinates, to the hundredth: printed as integers, because a
+/// float's precision formatting costs several times as much and the chart has four a day.
+fn svg_length(length: f64) -> String {
+    let hundredths = (length.max(0.0) * 100.0).round() as u64;
+    format!("{}.{:02}", hundredths / 100, hundredths % 100)
 }
 
 #[component]
@@ -234,17 +240,17 @@ fn PeriodPicker(current: Period) -> impl IntoView {
             {Period::ALL.into_iter().map(|period| {
                 let is_current = period == current;
                 view! {
-                    <A
+                    <a
                         href=format!("/?period={}", period.query_value())
-                        attr:aria-current=is_current.then_some("page")
-                        attr:class=if is_current {
+                        aria-current=is_current.then_some("page")
+                        class=if is_current {
                             "px-3 py-1.5 bg-indigo-600 text-white first:rounded-l-md last:rounded-r-md"
                         } else {
                             "px-3 py-1.5 hover:bg-slate-100 first:rounded-l-md last:rounded-r-md"
                         }
                     >
                         {period.label()}
-                    </A>
+                    </a>
                 }
             }).collect_view()}
         </nav>
@@ -294,5 +300,17 @@ fn Welcome(demo_login: Option<DemoLogin>, plans: Vec<PlanInfo>, deleted: bool) -
                         </aside>
             })}
         </main>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::svg_length;
+
+    #[test]
+    fn chart_lengths_print_to_the_hundredth_as_float_formatting_would() {
+        for length in [0.0, 0.004, 0.005, 1.0, 2.5, 15.999, 156.0, 159.995, 599.9] {
+            assert_eq!(svg_length(length), format!("{length:.2}"), "{length}");
+        }
     }
 }

@@ -1,10 +1,10 @@
 //! `/orders` (filtered, paginated list) and `/orders/:id` (one order). Filtering is a plain
 //! GET form and paging plain links, so both work without JavaScript.
 
+use crate::loading::load;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::{
@@ -33,7 +33,7 @@ pub fn OrdersPage() -> impl IntoView {
             page: q.get("page").and_then(|p| p.parse().ok()),
         })
     };
-    let orders = Resource::new(query, list_orders);
+    let orders = load(query, list_orders);
 
     view! {
         <Title text="Orders"/>
@@ -78,7 +78,7 @@ fn OrdersView(list: OrderList, query: OrdersQuery) -> impl IntoView {
                             let status = order.status.clone();
                             view! {
                             <tr data-status=status>
-                                <td class="px-4 py-2"><A href=format!("/orders/{}", order.id) attr:class="font-medium text-indigo-700 hover:underline">{format!("#{}", order.number)}</A></td>
+                                <td class="px-4 py-2"><a href=format!("/orders/{}", order.id) class="font-medium text-indigo-700 hover:underline">{format!("#{}", order.number)}</a></td>
                                 <td class="whitespace-nowrap px-4 py-2 text-slate-600">{order.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}</td>
                                 <td class="px-4 py-2">{order.customer_name}</td>
                                 <td class="px-4 py-2"><StatusBadge status=order.status/></td>
@@ -133,7 +133,7 @@ pub fn OrderPage() -> impl IntoView {
     let created = move || query.with(|q| q.get("created").is_some());
     let change = ServerAction::<ChangeOrderStatus>::new();
     // Read again after every change, so the page shows what is stored.
-    let order = Resource::new(
+    let order = load(
         move || (id(), change.version().get()),
         |(id, _)| async move {
             match id {
@@ -220,7 +220,7 @@ fn OrderDetail(order: OrderView, change: ServerAction<ChangeOrderStatus>, create
 pub fn NewOrderPage() -> impl IntoView {
     let query = use_query_map();
     let search = move || query.with(|q| q.get("customer_q").filter(|s| !s.trim().is_empty()));
-    let choices = Resource::new(search, get_new_order_choices);
+    let choices = load(search, get_new_order_choices);
     let create = ServerAction::<CreateOrder>::new();
     let preselected = move || query.with_untracked(|q| q.get("customer")).unwrap_or_default();
     view! {

@@ -1,6 +1,7 @@
 //! `/products` (search, sort, pages), `/products/new` and `/products/:id` (the product form),
 //! `/products/import` (CSV upload and its report). Every form works without JavaScript.
 
+use crate::loading::load;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -32,7 +33,7 @@ pub fn ProductsPage() -> impl IntoView {
             page: q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
         })
     };
-    let products = Resource::new(query, list_products);
+    let products = load(query, list_products);
     view! {
         <StorePage title="Products" data=products show=move |list| view! { <ProductsView list query=query()/> }/>
     }
@@ -109,7 +110,7 @@ pub fn ProductFormPage() -> impl IntoView {
     let save = ServerAction::<SaveProduct>::new();
     let archive = ServerAction::<ArchiveProduct>::new();
     let (saved_count, archived_count) = (successes(save), successes(archive));
-    let page = Resource::new(
+    let page = load(
         move || (id(), saved_count.get(), archived_count.get()),
         |(id, _, _)| async move {
             match id {
@@ -230,7 +231,7 @@ fn price_label(currency: &str) -> &'static str {
 /// `/products/import`: upload a CSV file; the report of the last upload.
 #[component]
 pub fn ImportProductsPage() -> impl IntoView {
-    let page = Resource::new(|| (), |_| last_import_report());
+    let page = load(|| (), |_| last_import_report());
     view! {
         <StorePage title="Import products" data=page show=move |page| view! { <ImportView page/> }/>
     }

@@ -1,6 +1,7 @@
 //! `/settings` (the store's name, address, currency and time zone) and `/audit` (who changed
 //! what, newest first). Owners and admins change settings and read the audit log.
 
+use crate::loading::load;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -18,7 +19,7 @@ pub fn SettingsPage() -> impl IntoView {
     let query = use_query_map();
     let save = ServerAction::<SaveSettings>::new();
     let delete = ServerAction::<DeleteStore>::new();
-    let page = Resource::new(move || save.version().get(), |_| get_settings());
+    let page = load(move || save.version().get(), |_| get_settings());
     let saved = move || query.with(|q| q.get("saved").is_some());
     view! {
         <StorePage title="Settings" data=page show=move |page| view! { <SettingsForm page save delete saved=saved()/> }/>
@@ -125,7 +126,7 @@ pub fn AuditPage() -> impl IntoView {
             page: q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
         })
     };
-    let entries = Resource::new(query, list_audit);
+    let entries = load(query, list_audit);
     view! {
         <StorePage title="Audit log" data=entries show=move |list| view! { <AuditView list query=query()/> }/>
     }

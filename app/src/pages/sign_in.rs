@@ -1,6 +1,7 @@
 //! `/auth/login`: the sign-in page. Its form posts to the server's `/auth/login` handler, a
 //! plain HTML form so that it works before (or without) JavaScript.
 
+use crate::loading::load;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -14,7 +15,7 @@ pub fn SignInPage() -> impl IntoView {
     let query = use_query_map();
     let error =
         move || query.with(|q| q.get("error").map(|code| SignInFailure::explain(&code, q.get("wait"))));
-    let info = Resource::new(|| (), |_| get_site_info());
+    let info = load(|| (), |_| get_site_info());
 
     view! {
         <Title text="Sign in"/>

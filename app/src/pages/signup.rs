@@ -1,5 +1,6 @@
 //! `/signup`: a new customer's account and store, in one form that works without JavaScript.
 
+use crate::loading::load;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
@@ -17,10 +18,10 @@ use crate::site::{get_site_info, PlanInfo, SiteInfo};
 #[component]
 pub fn SignupPage() -> impl IntoView {
     let query = use_query_map();
-    let info = Resource::new(|| (), |_| get_site_info());
+    let info = load(|| (), |_| get_site_info());
     // Back from checkout without paying: the waiting signup is undone and its fields come back.
     let cancelled = query.with_untracked(|q| q.get("cancelled").is_some());
-    let opened = Resource::new(move || cancelled, open_signup);
+    let opened = load(move || cancelled, open_signup);
     let sign_up = ServerAction::<SignUp>::new();
     view! {
         <Title text="Start your store"/>
@@ -142,7 +143,7 @@ pub fn limits(plan: &PlanInfo) -> String {
 /// few seconds (a refresh, so it works without JavaScript), then signs the owner in.
 #[component]
 pub fn SignupWelcomePage() -> impl IntoView {
-    let progress = Resource::new(|| (), |_| signup_progress());
+    let progress = load(|| (), |_| signup_progress());
     view! {
         <Title text="Setting up your store"/>
         <TopBar/>

@@ -1,6 +1,7 @@
 //! `/team` (members, roles, invitations) and `/invitations/accept` (joining from a link).
 //! Every action is a form that works without JavaScript; removing someone asks first.
 
+use crate::loading::load;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -26,7 +27,7 @@ pub fn TeamPage() -> impl IntoView {
     let remove = ServerAction::<RemoveMember>::new();
     let revoke = ServerAction::<RevokeInvitation>::new();
     let changes = [successes(invite), successes(change), successes(remove), successes(revoke)];
-    let page = Resource::new(move || changes.map(|count| count.get()), |_| get_team());
+    let page = load(move || changes.map(|count| count.get()), |_| get_team());
     let notice = move || {
         query.with(|q| {
             [("saved", "Role changed."), ("removed", "Member removed."), ("revoked", "Invitation withdrawn.")]
@@ -192,7 +193,7 @@ fn InviteForm(invite: ServerAction<InviteMember>, is_owner: bool, form_key: Stri
 pub fn AcceptInvitationPage() -> impl IntoView {
     let query = use_query_map();
     let token = move || query.with(|q| q.get("token").unwrap_or_default());
-    let invitation = Resource::new(
+    let invitation = load(
         move || (token(), query.with(|q| q.get("error"))),
         |(token, error)| get_invitation(token, error),
     );
