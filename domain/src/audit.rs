@@ -198,7 +198,7 @@ pub async fn list(
     page: i64,
 ) -> Result<(Vec<AuditEntry>, Paging), Error> {
     scope.require(Permission::ReadAuditLog)?;
-    let mut tx = db.begin_tenant(scope).await?;
+    let mut tx = db.read_tenant(scope).await?;
     let action = filter.action.map(Action::as_str);
     let actor = filter.actor.as_deref().map(crate::paging::contains_pattern);
     let rows = "audit_events
@@ -210,7 +210,7 @@ pub async fn list(
             .bind(actor)
             .page(&mut tx, page, PAGE_SIZE)
             .await?;
-    tx.commit().await?;
+    tx.end();
     Ok(page)
 }
 

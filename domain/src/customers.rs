@@ -102,7 +102,7 @@ pub async fn list(
     sort: CustomerSort,
     page: i64,
 ) -> Result<(Vec<Customer>, Paging), Error> {
-    let mut tx = db.begin_tenant(scope).await?;
+    let mut tx = db.read_tenant(scope).await?;
     let pattern = search_text(search).map(contains_pattern);
     let rows = "customers c
                 WHERE c.tenant_id = $1 AND ($2::text IS NULL OR c.name ILIKE $2 OR c.email ILIKE $2)";
@@ -111,14 +111,14 @@ pub async fn list(
         .bind(pattern)
         .page(&mut tx, page, PAGE_SIZE)
         .await?;
-    tx.commit().await?;
+    tx.end();
     Ok(page)
 }
 
 pub async fn get(db: &Db, scope: &TenantScope, id: i64) -> Result<Customer, Error> {
-    let mut tx = db.begin_tenant(scope).await?;
+    let mut tx = db.read_tenant(scope).await?;
     let customer = fetch(&mut tx, id).await?;
-    tx.commit().await?;
+    tx.end();
     Ok(customer)
 }
 
@@ -195,7 +195,7 @@ pub async fn choices(
     search: Option<&str>,
     limit: i64,
 ) -> Result<Vec<(i64, String, String)>, Error> {
-    let mut tx = db.begin_tenant(scope).await?;
+    let mut tx = db.read_tenant(scope).await?;
     let pattern = search_text(search).map(contains_pattern);
     let rows = sqlx::query_as(
         "SELECT id, name, email FROM customers
@@ -205,9 +205,9 @@ pub async fn choices(
     .bind(tx.tenant_id())
     .bind(&pattern)
     .bind(limit)
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut **tx)
     .await?;
-    tx.commit().await?;
+    tx.end();
     Ok(rows)
 }
 

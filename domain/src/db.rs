@@ -6,7 +6,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 
 use crate::bulkhead::Bulkhead;
-use crate::tenancy::{TenantScope, TenantTx};
+use crate::tenancy::{ReadTx, TenantScope, TenantTx};
 use crate::Error;
 
 /// The role the application runs as (created by the first migration). It owns no table, is not
@@ -176,6 +176,11 @@ impl Db {
     /// allows: refused while the store is closed, read-only while a payment is overdue.
     pub async fn begin_tenant(&self, scope: &TenantScope) -> Result<TenantTx, Error> {
         TenantTx::for_scope(self, scope, Work::Request).await
+    }
+
+    /// As [`Db::begin_tenant`], for work that only reads (a page's data): see [`ReadTx`].
+    pub async fn read_tenant(&self, scope: &TenantScope) -> Result<ReadTx, Error> {
+        ReadTx::for_scope(self, scope).await
     }
 
     /// As [`Db::begin_tenant`], with the longer bounds of bulk work (an export, an import).

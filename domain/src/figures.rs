@@ -104,7 +104,7 @@ struct Overview {
 /// so on Citus it is one router query on the store's shard, and a view costs one round trip for
 /// its figures whatever it shows.
 pub async fn store_overview(db: &Db, scope: &TenantScope, period: Period) -> Result<StoreOverview, Error> {
-    let mut tx = db.begin_tenant(scope).await?;
+    let mut tx = db.read_tenant(scope).await?;
     // A store whose counters were never made (no order, product or customer yet) counts zero;
     // an array with nothing in it comes back NULL. The period's bounds come from a subquery kept
     // apart (`OFFSET 0`) so they reach the figures' scans as values: written out, they hold
@@ -157,10 +157,10 @@ pub async fn store_overview(db: &Db, scope: &TenantScope, period: Period) -> Res
     )
     .bind(tx.tenant_id())
     .bind(period.days())
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?
     .ok_or(Error::NotFound)?;
-    tx.commit().await?;
+    tx.end();
 
     let since = o.today.checked_sub_days(Days::new(period.days() as u64 - 1)).ok_or(Error::NotFound)?;
     let mut kept = zip3(o.days, o.day_orders, o.day_revenue).peekable();

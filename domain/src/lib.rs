@@ -37,7 +37,7 @@ pub mod text;
 
 pub use db::{Bounds, Db, DbLimits};
 pub use error::{Error, FieldErrors};
-pub use tenancy::{AccountId, Permission, Role, TenantId, TenantScope, TenantTx};
+pub use tenancy::{AccountId, Permission, ReadTx, Role, TenantId, TenantScope, TenantTx};
 
 /// Server functions and axum handlers need `Send` futures. Some sqlx futures make a caller's
 /// future unprovably `Send` (a rustc limitation), so the domain's entry points are pinned here

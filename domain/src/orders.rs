@@ -162,7 +162,7 @@ impl ListRow {
 /// in the list index alone (it holds every column shown but the customer's name), so a deep page
 /// skips index entries, not table rows; only the page's own rows meet their customers.
 pub async fn list(db: &Db, scope: &TenantScope, filter: &OrderFilter, page: i64) -> Result<OrderPage, Error> {
-    let mut tx = db.begin_tenant(scope).await?;
+    let mut tx = db.read_tenant(scope).await?;
     let rows: Vec<ListRow> = sqlx::query_as(
         "SELECT t.name AS store_name, t.currency, m.matching, p.page,
                 o.id, o.number, o.customer_name, o.status, o.total_cents, o.created_at
@@ -195,9 +195,9 @@ pub async fn list(db: &Db, scope: &TenantScope, filter: &OrderFilter, page: i64)
     .bind(*filter == OrderFilter::default())
     .bind(page)
     .bind(PAGE_SIZE)
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut **tx)
     .await?;
-    tx.commit().await?;
+    tx.end();
     let first = rows.first().ok_or(Error::NotFound)?;
     let (store_name, currency, matching, page) =
         (first.store_name.clone(), first.currency.clone(), first.matching, first.page);
@@ -235,7 +235,7 @@ pub struct OrderDetail {
 
 /// One order of the store, or [`Error::NotFound`] (also for another store's order id).
 pub async fn detail(db: &Db, scope: &TenantScope, order_id: i64) -> Result<OrderDetail, Error> {
-    let mut tx = db.begin_tenant(scope).await?;
+    let mut tx = db.read_tenant(scope).await?;
     let tenant = tx.tenant_id();
     let mut order: OrderDetail = sqlx::query_as(
         "SELECT o.id, o.number, o.status, o.total_cents, o.created_at,
@@ -246,7 +246,7 @@ pub async fn detail(db: &Db, scope: &TenantScope, order_id: i64) -> Result<Order
     )
     .bind(tenant)
     .bind(order_id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?
     .ok_or(Error::NotFound)?;
     order.lines = sqlx::query_as(
@@ -258,10 +258,10 @@ pub async fn detail(db: &Db, scope: &TenantScope, order_id: i64) -> Result<Order
     )
     .bind(tenant)
     .bind(order_id)
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut **tx)
     .await?;
     (order.store_name, order.currency) = store_labels(&mut tx).await?;
-    tx.commit().await?;
+    tx.end();
     Ok(order)
 }
 

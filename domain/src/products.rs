@@ -174,7 +174,7 @@ pub async fn list(
     filter: &ProductFilter,
     page: i64,
 ) -> Result<(Vec<Product>, Paging), Error> {
-    let mut tx = db.begin_tenant(scope).await?;
+    let mut tx = db.read_tenant(scope).await?;
     let pattern = search_text(filter.search.as_deref()).map(contains_pattern);
     let rows = format!("products WHERE {FILTERED}");
     let page = ListQuery::new(COLUMNS, &rows, filter.sort.order_by())
@@ -183,7 +183,7 @@ pub async fn list(
         .bind(pattern)
         .page(&mut tx, page, PAGE_SIZE)
         .await?;
-    tx.commit().await?;
+    tx.end();
     Ok(page)
 }
 
@@ -194,7 +194,7 @@ pub async fn list_for_choice(
     filter: &ProductFilter,
     limit: i64,
 ) -> Result<Vec<Product>, Error> {
-    let mut tx = db.begin_tenant(scope).await?;
+    let mut tx = db.read_tenant(scope).await?;
     let pattern = search_text(filter.search.as_deref()).map(contains_pattern);
     let products = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM products
@@ -206,31 +206,31 @@ pub async fn list_for_choice(
     .bind(filter.archived)
     .bind(&pattern)
     .bind(limit)
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut **tx)
     .await?;
-    tx.commit().await?;
+    tx.end();
     Ok(products)
 }
 
 /// One product of the store, archived or not.
 pub async fn get(db: &Db, scope: &TenantScope, id: i64) -> Result<Product, Error> {
-    let mut tx = db.begin_tenant(scope).await?;
+    let mut tx = db.read_tenant(scope).await?;
     let product = fetch(&mut tx, id, false).await?;
-    tx.commit().await?;
+    tx.end();
     Ok(product)
 }
 
 /// The store's product with this SKU.
 pub async fn get_by_sku(db: &Db, scope: &TenantScope, sku: &str) -> Result<Product, Error> {
-    let mut tx = db.begin_tenant(scope).await?;
+    let mut tx = db.read_tenant(scope).await?;
     let product =
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM products WHERE tenant_id = $1 AND sku = $2"))
             .bind(tx.tenant_id())
             .bind(sku)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?
             .ok_or(Error::NotFound)?;
-    tx.commit().await?;
+    tx.end();
     Ok(product)
 }
 

@@ -57,9 +57,9 @@ pub struct SettingsInput {
 }
 
 pub async fn get(db: &Db, scope: &TenantScope) -> Result<StoreSettings, Error> {
-    let mut tx = db.begin_tenant(scope).await?;
+    let mut tx = db.read_tenant(scope).await?;
     let settings = fetch(&mut tx, false).await?;
-    tx.commit().await?;
+    tx.end();
     Ok(settings)
 }
 

@@ -34,7 +34,7 @@ pub struct PendingInvitation {
 
 /// The store's members, owners first.
 pub async fn members(db: &Db, scope: &TenantScope) -> Result<Vec<Member>, Error> {
-    let mut tx = db.begin_tenant(scope).await?;
+    let mut tx = db.read_tenant(scope).await?;
     let members = sqlx::query_as(
         "SELECT m.account_id, a.email, m.role, m.created_at AS joined_at
          FROM memberships m JOIN accounts a ON a.id = m.account_id
@@ -42,25 +42,25 @@ pub async fn members(db: &Db, scope: &TenantScope) -> Result<Vec<Member>, Error>
          ORDER BY array_position(ARRAY['owner', 'admin', 'member', 'viewer'], m.role), a.email",
     )
     .bind(tx.tenant_id())
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut **tx)
     .await?;
-    tx.commit().await?;
+    tx.end();
     Ok(members)
 }
 
 /// Invitations not yet accepted, revoked or expired; for those who manage the team.
 pub async fn pending_invitations(db: &Db, scope: &TenantScope) -> Result<Vec<PendingInvitation>, Error> {
     scope.require(Permission::ManageTeam)?;
-    let mut tx = db.begin_tenant(scope).await?;
+    let mut tx = db.read_tenant(scope).await?;
     let invitations = sqlx::query_as(
         "SELECT id, email, role, created_at, expires_at FROM invitations
          WHERE tenant_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
          ORDER BY created_at DESC",
     )
     .bind(tx.tenant_id())
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut **tx)
     .await?;
-    tx.commit().await?;
+    tx.end();
     Ok(invitations)
 }
 

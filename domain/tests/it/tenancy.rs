@@ -60,6 +60,45 @@ async fn a_committed_scope_leaves_nothing_behind_on_the_connection() {
 }
 
 #[tokio::test]
+async fn a_read_refuses_writes_and_ends_without_a_commit_leaving_the_connection_clean() {
+    let t = TestDb::new().await;
+    let (a, _b) = two_stores(&t).await;
+    let scope = t.scope(a.owner, a.tenant).await;
+    // One connection only, so each statement runs where the one before it ran.
+    let db = domain::Db::connect(t.app_options.clone(), domain::DbLimits::for_pool(1)).await.unwrap();
+    let insert = "INSERT INTO customers (tenant_id, name, email) VALUES ($1, 'Bo', 'bo@example.test')";
+
+    // The same write goes through a store's ordinary transaction, and is refused through a read.
+    let mut tx = db.begin_tenant(&scope).await.unwrap();
+    sqlx::query(insert).bind(a.tenant).execute(&mut *tx).await.expect("a write in a store transaction");
+    drop(tx);
+    let mut read = db.read_tenant(&scope).await.unwrap();
+    let write = sqlx::query(insert).bind(a.tenant).execute(&mut **read).await;
+    assert!(matches!(write.map_err(Error::from), Err(Error::ReadOnly)), "a read wrote");
+    drop(read);
+
+    let mut read = db.read_tenant(&scope).await.unwrap();
+    let (seen, began): (i64, chrono::DateTime<chrono::Utc>) =
+        sqlx::query_as("SELECT count(*), now() FROM products").fetch_one(&mut **read).await.unwrap();
+    assert_eq!(seen, 1, "the read sees its store");
+    read.end();
+    // `now()` is when the transaction began: the same value would mean the read's is still open.
+    let (tenant, now): (Option<String>, chrono::DateTime<chrono::Utc>) =
+        sqlx::query_as("SELECT nullif(current_setting('app.current_tenant', true), ''), now()")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+    assert_eq!(tenant, None, "the store's setting outlived the read");
+    assert!(now > began, "the read's transaction was still open");
+    let customers: i64 = sqlx::query_scalar("SELECT count(*) FROM customers WHERE tenant_id = $1")
+        .bind(a.tenant)
+        .fetch_one(&t.owner)
+        .await
+        .unwrap();
+    assert_eq!(customers, 1, "only the seeded customer: the dropped and the refused writes left nothing");
+}
+
+#[tokio::test]
 async fn a_scope_sees_only_its_own_store() {
     let t = TestDb::new().await;
     let (a, b) = two_stores(&t).await;
