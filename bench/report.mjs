@@ -39,7 +39,10 @@ const overBudget = profile === 'release' && !(rss.peak_mb <= RSS_BUDGET_MB);
 console.log(`server RSS (${rss.allocator}): idle ${rss.idle_mb} MB, peak after the sign-ins ${rss.after_sign_in_peak_mb} MB, peak over the run ${rss.peak_mb} MB (release budget ${RSS_BUDGET_MB} MB${overBudget ? ': OVER' : ''})`);
 
 if (by.recovery) {
-  console.log(`recovery after a database crash: ${by.recovery.seconds === null ? 'never (60 s)' : `${fixed(by.recovery.seconds, 2)} s`} until a dashboard answers 200`);
+  const { seconds, database_seconds: database } = by.recovery;
+  console.log(seconds === null
+    ? 'recovery after a database crash: no dashboard answered 200 within 60 s of PostgreSQL being back'
+    : `recovery after a database crash: ${fixed(seconds, 2)} s until a dashboard answers 200 (PostgreSQL back after ${fixed(database, 2)} s)`);
 }
 
 const errors = rows.reduce((sum, row) => sum + (row.errors ?? 0), 0);
