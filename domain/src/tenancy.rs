@@ -259,16 +259,21 @@ impl TenantTx {
     /// A transaction for the scope's store as its billing state allows: none for a closed
     /// store, a read-only one (the database's own wall) while a payment is overdue.
     pub(crate) async fn for_scope(db: &Db, scope: &TenantScope, work: Work) -> Result<TenantTx, Error> {
-        match scope.access {
-            Access::Full => TenantTx::begin_with(db, scope.tenant_id, work, "").await,
-            Access::ReadOnly => {
-                TenantTx::begin_with(db, scope.tenant_id, work, " SET LOCAL transaction_read_only = on;")
-                    .await
-            }
+        TenantTx::open(db, scope, work, false).await
+    }
+
+    /// The scope's transaction, read-only when the caller only reads or when the store's
+    /// billing state allows no more.
+    async fn open(db: &Db, scope: &TenantScope, work: Work, reads_only: bool) -> Result<TenantTx, Error> {
+        let read_only = match scope.access {
+            Access::Full => reads_only,
+            Access::ReadOnly => true,
             Access::Suspended | Access::SuspendedByPlatform | Access::AwaitingPayment => {
-                Err(scope.access.refusal())
+                return Err(scope.access.refusal())
             }
-        }
+        };
+        let also = if read_only { " SET LOCAL transaction_read_only = on;" } else { "" };
+        TenantTx::begin_with(db, scope.tenant_id, work, also).await
     }
 
     /// A request's transaction for `tenant`, for platform work that has no member's scope.
@@ -329,17 +334,7 @@ pub struct ReadTx(TenantTx);
 impl ReadTx {
     /// Reading is what an open store and a read-only one both allow; a closed store has none.
     pub(crate) async fn for_scope(db: &Db, scope: &TenantScope) -> Result<ReadTx, Error> {
-        match scope.access {
-            Access::Full | Access::ReadOnly => TenantTx::begin_with(
-                db,
-                scope.tenant_id,
-                Work::Request,
-                " SET LOCAL transaction_read_only = on;",
-            )
-            .await
-            .map(ReadTx),
-            closed => Err(closed.refusal()),
-        }
+        TenantTx::open(db, scope, Work::Request, true).await.map(ReadTx)
     }
 
     /// Nothing was written, so nothing is committed: the transaction rolls back as it drops,
