@@ -354,34 +354,46 @@ pub async fn act_on_store(
     let tenant = domain::TenantId::new(id);
     let db = &state.db;
     let payments = |change| subscription_change(&state, change);
+    // The trial's new end, for its message; the other actions' messages are fixed.
     let done = match action.as_str() {
-        SUSPEND => boxed(domain::admin::suspend(db, &staff, tenant, &reason))
-            .await
-            .map(|()| "The store is suspended.".to_owned()),
-        REACTIVATE => boxed(domain::admin::reactivate(db, &staff, tenant, &reason))
-            .await
-            .map(|()| "The store is reactivated.".to_owned()),
+        SUSPEND => boxed(domain::admin::suspend(db, &staff, tenant, &reason)).await.map(|()| None),
+        REACTIVATE => boxed(domain::admin::reactivate(db, &staff, tenant, &reason)).await.map(|()| None),
         REVOKE_SESSIONS => {
             let account = domain::AccountId::new(account_id.ok_or(AppError::NotFound)?);
             let forget = |account| forget_sign_ins(&state, account);
             boxed(domain::admin::revoke_sessions(db, &staff, tenant, account, &reason, forget))
                 .await
-                .map(|()| "Their sessions are ended: they must sign in again.".to_owned())
+                .map(|()| None)
         }
         EXTEND_TRIAL => {
             let days = TrialExtension::parse(&days).map_err(|e| AppError::from(e).with_values(&values))?;
             boxed(domain::admin::extend_trial(db, &staff, tenant, days, &reason, payments))
                 .await
-                .map(|end| format!("The trial now ends on {}.", when(end)))
+                .map(|end| Some(when(end)))
         }
         CHANGE_PLAN => boxed(domain::admin::change_plan(db, &staff, tenant, &plan, &reason, payments))
             .await
-            .map(|()| "The store is on its new plan.".to_owned()),
+            .map(|()| None),
         _ => return Err(AppError::Invalid("Choose one of the actions.".into()).with_values(&values)),
     };
-    let done = done.map_err(|e| AppError::from(e).with_values(&values))?;
+    let trial_end = done.map_err(|e| AppError::from(e).with_values(&values))?;
     tracing::info!(staff = %staff.account_id(), tenant = %tenant, %action, "staff acted on a store");
-    Ok(done)
+    // The store's page again, read afresh, with what was done said above it.
+    leptos_axum::redirect(&format!("/admin/stores/{id}?done={action}"));
+    Ok(done_message(&action, trial_end.as_deref()).unwrap_or_default())
+}
+
+/// What the store's page says after the staff action `action` went through; `trial_end` is
+/// the trial's end as the page shows it.
+pub fn done_message(action: &str, trial_end: Option<&str>) -> Option<String> {
+    Some(match action {
+        SUSPEND => "The store is suspended.".to_owned(),
+        REACTIVATE => "The store is reactivated.".to_owned(),
+        REVOKE_SESSIONS => "Their sessions are ended: they must sign in again.".to_owned(),
+        EXTEND_TRIAL => format!("The trial now ends on {}.", trial_end?),
+        CHANGE_PLAN => "The store is on its new plan.".to_owned(),
+        _ => return None,
+    })
 }
 
 /// Carries a staff action's change to the store's subscription at the payment provider. Without

@@ -439,7 +439,7 @@ pub fn FormAlert(#[prop(into)] failure: Signal<Option<AppError>>) -> impl IntoVi
     move || {
         failure.get().map(|error| {
             view! {
-                <p role="alert" class="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-800" data-testid="form-alert">
+                <p role="alert" class=crate::submission::ALERT_CLASS data-form-alert="" data-testid="form-alert">
                     {error.to_string()}
                 </p>
             }
@@ -461,7 +461,7 @@ pub fn Notice(#[prop(into)] message: String) -> impl IntoView {
 #[component]
 pub fn SubmitButton(label: &'static str, #[prop(into)] pending: Signal<bool>) -> impl IntoView {
     view! {
-        <button type="submit" disabled=move || pending.get() aria-busy=move || pending.get().then_some("true")
+        <button type="submit" disabled=move || pending.get() aria-busy=move || pending.get().then_some("true") data-pending-label="Saving…"
             class="rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700 focus:outline-none focus:ring-2 focus:ring-indigo-500 focus:ring-offset-2 disabled:opacity-60">
             {move || if pending.get() { "Saving…" } else { label }}
         </button>

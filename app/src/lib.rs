@@ -29,6 +29,7 @@ pub mod site;
 #[cfg(feature = "ssr")]
 pub mod state;
 pub mod stores;
+pub mod submission;
 pub mod team;
 
 use leptos::prelude::*;
@@ -60,7 +61,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 // Here, not in <App/>: only the server knows the built site's name.
                 <link rel="stylesheet" href=format!("/pkg/{}.css", options.output_name)/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body class="min-h-screen bg-slate-50 text-slate-900 antialiased">

@@ -1,5 +1,5 @@
-// The back office in a real browser, on the demo store: creating a product (hydrated and
-// without JavaScript), a refused form that keeps what was typed, placing an order, and the
+// The back office in a real browser, on the demo store: creating a product (the form sent by
+// the page's script, and without JavaScript), a form on its way, a refused form that keeps what was typed, placing an order, and the
 // catalogue's CSV export, a teammate invited and joining from the link, and the store's zip.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -60,6 +60,38 @@ describe('back office', () => {
     await page.getByRole('button', { name: 'Create product' }).click();
     await page.getByTestId('notice').filter({ hasText: 'Product created.' }).waitFor();
     assert.equal(made(), '1', 'the second try found the first one');
+    await context.close();
+  });
+
+  test('a form on its way says so, cannot be sent twice, and then leads to the next page', async () => {
+    const { context, page } = await signedIn();
+    await page.goto(`${env.server.base}/products/new`);
+    await page.locator('html[data-hydrated="true"]').waitFor();
+    await page.getByLabel('Name').fill('Slow Answer Tote');
+    await page.getByLabel('SKU').fill('SLOW-ANSWER');
+    await page.getByLabel(/^Price/).fill('6');
+    // The answer is held until the page has been looked at.
+    const form = page.locator('form').filter({ has: page.getByRole('button', { name: 'Create product' }) });
+    const endpoint = new URL(await form.getAttribute('action'), page.url()).href;
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    let sent = 0;
+    await page.route(endpoint, async (route) => {
+      sent += 1;
+      await held;
+      await route.continue();
+    });
+    await page.getByRole('button', { name: 'Create product' }).click();
+    const button = page.getByRole('button', { name: 'Saving…' });
+    await button.waitFor();
+    assert.equal(await button.isDisabled(), true, 'the button is disabled while the form is on its way');
+    assert.equal(await page.locator('form[aria-busy="true"]').count(), 1, 'the form says it is busy');
+    // Enter in a field cannot send it a second time either.
+    await page.getByLabel('Name').press('Enter');
+    release();
+    await page.getByTestId('notice').filter({ hasText: 'Product created.' }).waitFor();
+    assert.equal(sent, 1, 'the form was sent once');
+    assert.equal(env.server.sql("SELECT count(*) FROM products WHERE sku = 'SLOW-ANSWER'"), '1');
     await context.close();
   });
 

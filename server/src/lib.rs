@@ -18,5 +18,6 @@ pub mod session_store;
 pub mod shutdown;
 pub mod startup;
 pub mod stripe_webhook;
+pub mod submissions;
 pub mod telemetry;
 pub mod webhook_signature;

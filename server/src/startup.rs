@@ -44,7 +44,7 @@ use crate::products;
 use crate::session_store::IndexedSessionStore;
 use crate::shutdown;
 use crate::stripe_webhook;
-use crate::{refusals, telemetry};
+use crate::{refusals, submissions, telemetry};
 
 /// The server's tokio runtime: multi-threaded, with at least four workers whatever the machine.
 /// Leptos's server rendering can stall a response for good when a resource's future is woken
@@ -271,6 +271,7 @@ fn router(state: AppState, settings: &Settings, public_url: &str, mode: SignInMo
             shell,
         ))
         .layer(middleware::from_fn(refusals::honest_status))
+        .layer(middleware::from_fn(submissions::hand_redirects_to_the_script))
         .layer(middleware::from_fn(app::session::one_scope_per_request))
         .layer(Extension(mode))
         .layer(middleware::from_fn_with_state(

@@ -8,9 +8,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::admin::{
-    get_platform_overview, get_store, list_stores, state_label, ActOnStore, OverviewView, SignupDay,
-    StaffView, StartSupportSession, StoreDetailView, StoreListView, StoresQuery, CHANGE_PLAN, EXTEND_TRIAL,
-    MAX_TRIAL_EXTENSION_DAYS, REACTIVATE, REVOKE_SESSIONS, SORTS, STATES, SUSPEND,
+    done_message, get_platform_overview, get_store, list_stores, state_label, ActOnStore, OverviewView,
+    SignupDay, StaffView, StartSupportSession, StoreDetailView, StoreListView, StoresQuery, CHANGE_PLAN,
+    EXTEND_TRIAL, MAX_TRIAL_EXTENSION_DAYS, REACTIVATE, REVOKE_SESSIONS, SORTS, STATES, SUSPEND,
 };
 use crate::components::{
     problem_page, Column, DataTable, EmptyState, Field, FormAlert, FormFailure, Loading, Notice, SortSelect,
@@ -288,26 +288,26 @@ fn StoresBody(list: StoreListView, query: StoresQuery) -> impl IntoView {
 pub fn AdminStorePage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok()));
-    // Each action form has its own server action (its own errors); a success reloads the store
-    // and leaves its message here, above the reloaded page.
-    let changed = RwSignal::new(0_u32);
-    let last_done = RwSignal::new(None::<String>);
+    // Each action form has its own server action (its own errors); a success comes back here,
+    // the store read afresh, with `?done=<action>` to say what was done.
+    let query = use_query_map();
+    let done = move || query.with(|q| q.get("done"));
     let support = ServerAction::<StartSupportSession>::new();
-    let store = load(
-        move || (id(), changed.get()),
-        |(id, _)| async move {
-            match id {
-                Some(id) => get_store(id).await,
-                None => Err(AppError::NotFound),
-            }
-        },
-    );
+    let store = load(id, |id| async move {
+        match id {
+            Some(id) => get_store(id).await,
+            None => Err(AppError::NotFound),
+        }
+    });
     view! {
         <Title text="Store · Admin"/>
         <Suspense fallback=AdminLoading>
             {move || Suspend::new(async move {
                 match store.await {
-                    Ok(store) => view! { <StoreBody store support changed last_done/> }.into_any(),
+                    Ok(store) => {
+                        let done = done().and_then(|action| done_message(&action, store.trial_ends_at.as_deref()));
+                        view! { <StoreBody store support done/> }.into_any()
+                    }
                     Err(error) => admin_problem(error, "Store"),
                 }
             })}
@@ -328,8 +328,8 @@ fn fact(label: &'static str, value: Option<String>) -> impl IntoView {
 fn StoreBody(
     store: StoreDetailView,
     support: ServerAction<StartSupportSession>,
-    changed: RwSignal<u32>,
-    last_done: RwSignal<Option<String>>,
+    /// What the last staff action did, when the page follows one.
+    done: Option<String>,
 ) -> impl IntoView {
     let may_manage = store.staff.may_manage;
     let id = store.id;
@@ -337,14 +337,13 @@ fn StoreBody(
     let on_trial = store.state == "trialing";
     let members = store.members.clone();
     let support_form = FormFailure::of(support);
-    let done = Done { changed, last_done };
     view! {
         <AdminBar staff=Some(store.staff.clone())/>
         <main class="mx-auto max-w-6xl px-4 py-8">
             <a href="/admin/stores" class="text-sm text-indigo-700 hover:underline">"← All stores"</a>
             <h1 class="mt-2 text-2xl font-semibold" data-testid="store-title">{store.name.clone()}</h1>
             <p class="text-sm text-slate-600" data-testid="store-state">{state_label(&store.state)}</p>
-            {move || last_done.get().map(|message| view! { <div class="mt-4"><Notice message/></div> })}
+            {done.map(|message| view! { <div class="mt-4"><Notice message/></div> })}
             <div class="mt-6 grid gap-6 lg:grid-cols-2">
                 <section aria-labelledby="facts" class="rounded-lg border border-slate-200 bg-white p-4">
                     <h2 id="facts" class="text-lg font-semibold">"Store"</h2>
@@ -376,7 +375,7 @@ fn StoreBody(
                                     {may_manage.then(|| view! {
                                         <details class="mt-1">
                                             <summary class="cursor-pointer text-indigo-700">{label.clone()}</summary>
-                                            <ActionConfirm done id action=REVOKE_SESSIONS account_id=Some(m.account_id)
+                                            <ActionConfirm id action=REVOKE_SESSIONS account_id=Some(m.account_id)
                                                 confirm_label="They must sign in again on every device." submit="End their sessions"/>
                                         </details>
                                     })}
@@ -403,12 +402,12 @@ fn StoreBody(
                     <h2 id="actions" class="text-lg font-semibold">{if suspended { "Reactivate" } else { "Suspend" }}</h2>
                     {if suspended {
                         view! {
-                            <ActionConfirm done id action=REACTIVATE account_id=None
+                            <ActionConfirm id action=REACTIVATE account_id=None
                                 confirm_label="Reopen this store as far as its subscription allows." submit="Reactivate the store"/>
                         }.into_any()
                     } else {
                         view! {
-                            <ActionConfirm done id action=SUSPEND account_id=None
+                            <ActionConfirm id action=SUSPEND account_id=None
                                 confirm_label="Close this store: its members reach only billing until it is reactivated; its data is kept." submit="Suspend the store"/>
                         }.into_any()
                     }}
@@ -424,14 +423,14 @@ fn StoreBody(
                     }}</p>
                     <details class="mt-3">
                         <summary class="cursor-pointer text-indigo-700">"Change the plan"</summary>
-                        <ActionConfirm done id action=CHANGE_PLAN account_id=None
+                        <ActionConfirm id action=CHANGE_PLAN account_id=None
                             asks=ActionInput::Plan { current: store.plan.clone(), plans: store.plans.clone() }
                             confirm_label="Move the store to this plan; its limits apply at once." submit="Change the plan"/>
                     </details>
                     {on_trial.then(|| view! {
                         <details class="mt-3">
                             <summary class="cursor-pointer text-indigo-700">"Extend the trial"</summary>
-                            <ActionConfirm done id action=EXTEND_TRIAL account_id=None asks=ActionInput::Days
+                            <ActionConfirm id action=EXTEND_TRIAL account_id=None asks=ActionInput::Days
                                 confirm_label="Give the store these days free of charge." submit="Extend the trial"/>
                         </details>
                     })}
@@ -462,13 +461,6 @@ fn StoreBody(
     .into_any()
 }
 
-/// Where a staff action's success goes: the store is read again, and the message kept.
-#[derive(Clone, Copy)]
-struct Done {
-    changed: RwSignal<u32>,
-    last_done: RwSignal<Option<String>>,
-}
-
 /// The reason box every staff action and support session asks for, with what was typed
 /// before a refusal.
 #[component]
@@ -496,7 +488,6 @@ enum ActionInput {
 /// A staff action's form: a reason and a confirmation box, then the button.
 #[component]
 fn ActionConfirm(
-    done: Done,
     id: i64,
     action: &'static str,
     account_id: Option<i64>,
@@ -536,12 +527,6 @@ fn ActionConfirm(
             )
         }
     };
-    Effect::new(move |_| {
-        if let Some(Ok(message)) = act.value().get() {
-            done.last_done.set(Some(message));
-            done.changed.update(|n| *n += 1);
-        }
-    });
     let prefix = match account_id {
         Some(account) => format!("{action}-{account}"),
         None => action.to_owned(),

@@ -212,14 +212,29 @@ impl Visitor {
     }
 
     async fn submit_to(&self, path: &str, from: &str, form: &[(&str, &str)]) -> Response {
+        self.form_request(path, from, form).send().await.expect("form submission")
+    }
+
+    /// Submits a form to the server function `F` the way the page's script does
+    /// (`frontend::submissions`).
+    pub async fn send_by_script<F: leptos::server_fn::ServerFn>(
+        &self,
+        from: &str,
+        form: &[(&str, &str)],
+    ) -> Response {
+        self.form_request(F::PATH, from, form)
+            .header(app::submission::REQUEST_HEADER, "1")
+            .send()
+            .await
+            .expect("form sent by script")
+    }
+
+    fn form_request(&self, path: &str, from: &str, form: &[(&str, &str)]) -> reqwest::RequestBuilder {
         self.client
             .post(self.url(path))
             .header("accept", "text/html")
             .header("referer", self.url(from))
             .form(form)
-            .send()
-            .await
-            .expect("form submission")
     }
 
     /// Calls the server function at `path` (take it from the function's type: `F::PATH`).

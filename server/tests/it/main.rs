@@ -16,4 +16,5 @@ mod refusals;
 mod roles;
 mod sign_in;
 mod signup;
+mod submissions;
 mod team;
