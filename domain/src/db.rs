@@ -117,6 +117,19 @@ pub struct Db {
     pool: PgPool,
     limits: Arc<DbLimits>,
     bulkhead: Arc<Bulkhead>,
+    plans: Plans,
+}
+
+/// How a store's statements are planned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plans {
+    /// One generic plan per statement, whatever the store: on plain PostgreSQL, where planning
+    /// a store's statements afresh cost more than running them.
+    Generic,
+    /// PostgreSQL's own choice: on Citus, which routes a join to its shard at planning time
+    /// from the `tenant_id` it is given, and cannot from a generic plan (`could not create
+    /// distributed plan`).
+    Chosen,
 }
 
 impl Db {
@@ -140,7 +153,12 @@ impl Db {
             })
             .connect_with(with_session_bounds(with_tenancy_options(options), &limits.request))
             .await?;
-        Ok(Db::from_pool_with(pool, limits))
+        let citus: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
+                .fetch_one(&pool)
+                .await?;
+        let plans = if citus { Plans::Chosen } else { Plans::Generic };
+        Ok(Db::from_pool_with(pool, limits).with_plans(plans))
     }
 
     /// A handle on `pool` with the default limits.
@@ -150,7 +168,16 @@ impl Db {
 
     pub fn from_pool_with(pool: PgPool, limits: DbLimits) -> Db {
         let bulkhead = Bulkhead::new(limits.connections_per_store, limits.store_wait);
-        Db { pool, limits: Arc::new(limits), bulkhead }
+        Db { pool, limits: Arc::new(limits), bulkhead, plans: Plans::Chosen }
+    }
+
+    fn with_plans(self, plans: Plans) -> Db {
+        Db { plans, ..self }
+    }
+
+    /// How a store's statements are planned here (found when connecting: Citus or not).
+    pub fn plans(&self) -> Plans {
+        self.plans
     }
 
     /// The pool, for platform work on control-plane tables and for the session store.

@@ -35,7 +35,7 @@ pub mod tenancy;
 pub mod testing;
 pub mod text;
 
-pub use db::{Bounds, Db, DbLimits};
+pub use db::{Bounds, Db, DbLimits, Plans};
 pub use error::{Error, FieldErrors};
 pub use tenancy::{AccountId, Permission, ReadTx, Role, TenantId, TenantScope, TenantTx};
 

@@ -294,8 +294,14 @@ impl TenantTx {
         // each execution wherever optional filters (`$2 IS NULL OR status = $2`) make the generic
         // plan look costlier, and planning then costs more than running: the orders page was
         // planned in 0.7 ms and ran in 0.3 ms.
+        // On Citus a join is routed to its shard when it is planned, from the tenant it is given,
+        // so there each execution is planned as PostgreSQL chooses (`Plans::Chosen`).
+        let plans = match db.plans() {
+            crate::db::Plans::Generic => " SET LOCAL plan_cache_mode = force_generic_plan;",
+            crate::db::Plans::Chosen => "",
+        };
         let begin = format!(
-            "BEGIN; SET LOCAL app.current_tenant = '{}'; {}; SET LOCAL plan_cache_mode = force_generic_plan;{also}",
+            "BEGIN; SET LOCAL app.current_tenant = '{}'; {};{plans}{also}",
             tenant_id.get(),
             db.bounds(work).set_local()
         );

@@ -60,6 +60,38 @@ async fn a_committed_scope_leaves_nothing_behind_on_the_connection() {
 }
 
 #[tokio::test]
+async fn a_stores_statements_get_generic_plans_on_postgresql_and_chosen_ones_on_citus() {
+    let t = TestDb::new().await;
+    let (a, _b) = two_stores(&t).await;
+    let scope = t.scope(a.owner, a.tenant).await;
+    let citus: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
+            .fetch_one(&t.owner)
+            .await
+            .unwrap();
+    let (plans, setting) =
+        if citus { (domain::Plans::Chosen, "auto") } else { (domain::Plans::Generic, "force_generic_plan") };
+    let db = domain::Db::connect(t.app_options.clone(), domain::DbLimits::for_pool(1)).await.unwrap();
+    assert_eq!(db.plans(), plans);
+    // One at a time: the pool holds one connection.
+    let mut tx = db.begin_tenant(&scope).await.unwrap();
+    let mode: String = sqlx::query_scalar("SHOW plan_cache_mode").fetch_one(&mut *tx).await.unwrap();
+    assert_eq!(mode, setting);
+    drop(tx);
+    let mut bulk = db.begin_tenant_bulk(&scope).await.unwrap();
+    let mode: String = sqlx::query_scalar("SHOW plan_cache_mode").fetch_one(&mut *bulk).await.unwrap();
+    assert_eq!(mode, setting, "bulk work");
+    drop(bulk);
+    let mut read = db.read_tenant(&scope).await.unwrap();
+    let mode: String = sqlx::query_scalar("SHOW plan_cache_mode").fetch_one(&mut **read).await.unwrap();
+    assert_eq!(mode, setting);
+    read.end();
+    // Outside a store's transaction the server's own choice, on both.
+    let mode: String = sqlx::query_scalar("SHOW plan_cache_mode").fetch_one(db.pool()).await.unwrap();
+    assert_eq!(mode, "auto");
+}
+
+#[tokio::test]
 async fn a_read_refuses_writes_and_ends_without_a_commit_leaving_the_connection_clean() {
     let t = TestDb::new().await;
     let (a, _b) = two_stores(&t).await;
