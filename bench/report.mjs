@@ -13,7 +13,8 @@ for (const kind of ['sign_in', 'dashboard', 'orders', 'create_order']) {
   const r = by[kind];
   if (!r) continue;
   const shards = r.multi_shard_statements === undefined ? '' : `  multi-shard statements ${r.multi_shard_statements}`;
-  console.log(`${kind.padEnd(14)} ${fixed(r.rps).padStart(8)} req/s  p50 ${fixed(r.p50_ms, 2)} ms  p99 ${fixed(r.p99_ms, 2)} ms  errors ${r.errors}  (${r.requests} requests)${shards}`);
+  const busy = r.busy ? `  busy, tried again ${r.busy}` : '';
+  console.log(`${kind.padEnd(14)} ${fixed(r.rps).padStart(8)} req/s  p50 ${fixed(r.p50_ms, 2)} ms  p99 ${fixed(r.p99_ms, 2)} ms  errors ${r.errors}  (${r.requests} requests)${busy}${shards}`);
 }
 // On Citus (scripts/bench counts them there only): a request that spans shards does not scale
 // with the workers, so the three request kinds must send none.

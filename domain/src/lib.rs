@@ -17,6 +17,7 @@ pub mod error;
 pub mod export;
 pub mod figures;
 pub mod idempotency;
+pub mod metrics;
 pub mod orders;
 pub mod paging;
 pub mod password;

@@ -96,6 +96,7 @@ pub async fn refuse_if_empty(db: &Db, buckets: &[(LimitedAction, &str)]) -> Resu
     for (action, key) in buckets {
         if let Some(wait) = wait_time(db, *action, key).await? {
             tracing::warn!(action = action.name(), "refused: the limit is reached");
+            metrics::counter!(crate::metrics::RATE_LIMITED, "action" => action.name()).increment(1);
             return Err(Error::TooMany { message: action.refusal(wait), wait });
         }
     }

@@ -30,6 +30,9 @@ pub struct Settings {
     pub migrate_on_start: bool,
     pub data_dir: PathBuf,
     pub listen_addr: SocketAddr,
+    /// Where `/metrics` is served (`METRICS_ADDR`); `None`, the default, serves none. Never
+    /// the public listener.
+    pub metrics_addr: Option<SocketAddr>,
     /// The public base URL of the app (redirect URIs are built from it); unset, it is
     /// `http://` and the address the server listens on.
     pub public_url: Option<String>,
@@ -110,6 +113,11 @@ impl Settings {
             migrate_on_start: parse_or(&lookup, "MIGRATE_ON_START", true)?,
             data_dir: lookup("STOREFRONT_DATA_DIR").unwrap_or_else(|| "data".into()).into(),
             listen_addr,
+            metrics_addr: lookup("METRICS_ADDR")
+                .map(|addr| {
+                    addr.parse().with_context(|| format!("METRICS_ADDR={addr:?} must be an address and port"))
+                })
+                .transpose()?,
             public_url,
             site_root: lookup("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()),
             log_format,

@@ -12,6 +12,7 @@ pub mod export;
 pub mod health;
 pub mod hydra;
 pub mod identity_provider;
+pub mod metrics;
 pub mod products;
 pub mod refusals;
 pub mod session_store;

@@ -44,7 +44,7 @@ use crate::products;
 use crate::session_store::IndexedSessionStore;
 use crate::shutdown;
 use crate::stripe_webhook;
-use crate::{refusals, submissions, telemetry};
+use crate::{metrics, refusals, submissions, telemetry};
 
 /// The server's tokio runtime: multi-threaded, with at least four workers whatever the machine.
 /// Leptos's server rendering can stall a response for good when a resource's future is woken
@@ -61,6 +61,8 @@ pub struct Application {
     database: Database,
     db: Db,
     shutdown_grace: Duration,
+    /// Where `/metrics` answers, when `METRICS_ADDR` asked for it.
+    metrics_addr: Option<SocketAddr>,
 }
 
 impl Application {
@@ -152,8 +154,30 @@ impl Application {
             }
             SignInMode::Local => state,
         };
-        let router = router(state, settings, &public_url, mode).layer(Extension(readiness));
-        Ok(Application { listener, router, database, db, shutdown_grace: settings.shutdown_grace })
+        let metrics_addr = match settings.metrics_addr {
+            Some(addr) if addr == listener.local_addr()? => {
+                anyhow::bail!("METRICS_ADDR must not be the public listener ({addr})")
+            }
+            Some(addr) => Some(metrics::serve(addr, db.clone()).await.context("listening on METRICS_ADDR")?),
+            None => None,
+        };
+        let mut router = router(state, settings, &public_url, mode).layer(Extension(readiness));
+        if metrics_addr.is_some() {
+            router = router.layer(middleware::from_fn(metrics::record_request));
+        }
+        Ok(Application {
+            listener,
+            router,
+            database,
+            db,
+            shutdown_grace: settings.shutdown_grace,
+            metrics_addr,
+        })
+    }
+
+    /// Where `/metrics` answers, if it was asked for.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     pub fn local_addr(&self) -> SocketAddr {

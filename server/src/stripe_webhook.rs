@@ -41,60 +41,72 @@ struct EnvelopeData {
 }
 
 pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let (outcome, answer) = handle(&state, &headers, &body).await;
+    crate::metrics::stripe_webhook(outcome);
+    answer
+}
+
+/// The delivery's outcome (for `/metrics`) and the answer Stripe gets.
+async fn handle(state: &AppState, headers: &HeaderMap, body: &Bytes) -> (&'static str, Response) {
+    let answer = |outcome, status: StatusCode, text: &'static str| (outcome, (status, text).into_response());
     let Some(payments) = state.payments.clone() else {
-        return (StatusCode::NOT_FOUND, "Payments are not configured.").into_response();
+        return answer("not_configured", StatusCode::NOT_FOUND, "Payments are not configured.");
     };
     let header = headers.get("stripe-signature").and_then(|value| value.to_str().ok()).unwrap_or("");
     if let Err(problem) =
-        webhook_signature::verify(&body, header, payments.webhook_secret(), Utc::now().timestamp())
+        webhook_signature::verify(body, header, payments.webhook_secret(), Utc::now().timestamp())
     {
         tracing::warn!(%problem, "refused a payment-provider webhook");
-        return (StatusCode::BAD_REQUEST, "Signature refused.").into_response();
+        return answer("signature_refused", StatusCode::BAD_REQUEST, "Signature refused.");
     }
-    let envelope: Envelope = match serde_json::from_slice(&body) {
+    let envelope: Envelope = match serde_json::from_slice(body) {
         Ok(envelope) => envelope,
         Err(error) => {
             tracing::error!(%error, "a signed payment-provider webhook is not an event");
-            return (StatusCode::BAD_REQUEST, "Not an event.").into_response();
+            return answer("not_an_event", StatusCode::BAD_REQUEST, "Not an event.");
         }
     };
     let change = match meaning(&envelope, &payments) {
         Ok(Some(change)) => change,
         Ok(None) => {
             tracing::debug!(event = %envelope.id, kind = %envelope.kind, "payment-provider event ignored");
-            return (StatusCode::OK, "Ignored.").into_response();
+            return answer("ignored", StatusCode::OK, "Ignored.");
         }
         Err(problem) => {
             tracing::error!(event = %envelope.id, kind = %envelope.kind, %problem, "could not read a payment-provider event");
-            return (StatusCode::BAD_REQUEST, "Event not understood.").into_response();
+            return answer("not_understood", StatusCode::BAD_REQUEST, "Event not understood.");
         }
     };
     let Some(created) = DateTime::from_timestamp(envelope.created, 0) else {
-        return (StatusCode::BAD_REQUEST, "Event time out of range.").into_response();
+        return answer("not_understood", StatusCode::BAD_REQUEST, "Event time out of range.");
     };
     let event = ProviderEvent { id: envelope.id.clone(), kind: envelope.kind.clone(), created };
     let (store, change) = change;
     match domain::billing::apply_event(&state.db, &event, &store, &change).await {
         Ok(outcome) => {
-            match outcome {
+            let outcome = match outcome {
                 Outcome::Applied(tenant) => {
-                    tracing::info!(event = %event.id, kind = %event.kind, %tenant, "billing event applied")
+                    tracing::info!(event = %event.id, kind = %event.kind, %tenant, "billing event applied");
+                    "applied"
                 }
                 Outcome::Duplicate => {
-                    tracing::info!(event = %event.id, kind = %event.kind, "billing event seen before: nothing done")
+                    tracing::info!(event = %event.id, kind = %event.kind, "billing event seen before: nothing done");
+                    "duplicate"
                 }
                 Outcome::Stale(tenant) => {
-                    tracing::info!(event = %event.id, kind = %event.kind, %tenant, "billing event older than the store's state: recorded, not applied")
+                    tracing::info!(event = %event.id, kind = %event.kind, %tenant, "billing event older than the store's state: recorded, not applied");
+                    "stale"
                 }
                 Outcome::UnknownStore => {
-                    tracing::warn!(event = %event.id, kind = %event.kind, "billing event for no store of ours: recorded, not applied")
+                    tracing::warn!(event = %event.id, kind = %event.kind, "billing event for no store of ours: recorded, not applied");
+                    "unknown_store"
                 }
-            }
-            (StatusCode::OK, "Received.").into_response()
+            };
+            answer(outcome, StatusCode::OK, "Received.")
         }
         Err(error) => {
             tracing::error!(event = %event.id, %error, "could not apply a billing event");
-            (StatusCode::INTERNAL_SERVER_ERROR, "Try again later.").into_response()
+            answer("failed", StatusCode::INTERNAL_SERVER_ERROR, "Try again later.")
         }
     }
 }

@@ -45,62 +45,70 @@ pub async fn submit_sign_in(
     Form(form): Form<Credentials>,
 ) -> Response {
     let challenge = form.login_challenge.as_deref().filter(|c| !c.is_empty());
-    let back = |failure| back_to_form(failure, &form.email, challenge).into_response();
     if let (SignInMode::Hydra(_), None) = (&mode, challenge) {
         // Hydra mode signs in only within a flow Hydra started.
         return Redirect::to("/login").into_response();
     }
-    let account = match check_password(&state.db, &form.email, &form.password, &address).await {
-        Ok(account) => account,
-        Err(failure) => return back(failure),
-    };
-    // Staff belong to no store: they go to the admin panel.
-    match staff::staff_role(&state.db, account).await {
-        Ok(Some(role)) => return enter_admin_panel(&mode, &session, challenge, account, role).await,
-        Ok(None) => {}
-        Err(error) => {
-            tracing::error!(%error, "could not check for staff");
-            return back(Failure::Unavailable);
+    match sign_in(&state, &mode, &session, &form, &address, challenge).await {
+        Ok(next) => {
+            crate::metrics::sign_in("signed_in");
+            next
         }
+        Err(failure) => back_to_form(failure, &form.email, challenge),
     }
-    let stores = match accounts::memberships(&state.db, account).await {
-        Ok(stores) => stores,
-        Err(error) => {
-            tracing::error!(%error, "could not list the account's stores");
-            return back(Failure::Unavailable);
-        }
+}
+
+/// The password checked, then the way on: the admin panel, the one store, Hydra's login
+/// accepted, or the choice of a store.
+async fn sign_in(
+    state: &AppState,
+    mode: &SignInMode,
+    session: &Session,
+    form: &Credentials,
+    address: &str,
+    challenge: Option<&str>,
+) -> Result<Response, Failure> {
+    let account = check_password(&state.db, &form.email, &form.password, address).await?;
+    // Staff belong to no store: they go to the admin panel.
+    let staff = staff::staff_role(&state.db, account).await.map_err(|error| {
+        tracing::error!(%error, "could not check for staff");
+        Failure::Unavailable
+    })?;
+    if let Some(role) = staff {
+        return Ok(enter_admin_panel(mode, session, challenge, account, role).await);
+    }
+    let stores = accounts::memberships(&state.db, account).await.map_err(|error| {
+        tracing::error!(%error, "could not list the account's stores");
+        Failure::Unavailable
+    })?;
+    let session_failed = |error: tower_sessions::session::Error| {
+        tracing::error!(%error, "could not start the session");
+        Failure::Unavailable
     };
-    match (stores.as_slice(), &mode, challenge) {
-        ([], ..) => back(Failure::NoStore),
-        ([only], SignInMode::Hydra(provider), Some(challenge)) => {
-            hydra::accept_login(provider, challenge, account, hydra::store_context(only.tenant_id, only.role))
-                .await
+    match (stores.as_slice(), mode, challenge) {
+        ([], ..) => Err(Failure::NoStore),
+        ([only], SignInMode::Hydra(provider), Some(challenge)) => Ok(hydra::accept_login(
+            provider,
+            challenge,
+            account,
+            hydra::store_context(only.tenant_id, only.role),
+        )
+        .await),
+        ([only], ..) => {
+            sign_in_to_store(session, account, only.tenant_id).await.map_err(session_failed)?;
+            tracing::info!(account = %account, tenant = %only.tenant_id, "signed in");
+            Ok(Redirect::to("/").into_response())
         }
-        ([only], ..) => match sign_in_to_store(&session, account, only.tenant_id).await {
-            Ok(()) => {
-                tracing::info!(account = %account, tenant = %only.tenant_id, "signed in");
-                Redirect::to("/").into_response()
+        (_, _, challenge) => {
+            begin_store_choice(session, account).await.map_err(session_failed)?;
+            if let Some(challenge) = challenge {
+                hydra::remember_login_challenge(session, challenge).await.map_err(|error| {
+                    tracing::error!(%error, "could not keep the login challenge");
+                    Failure::Unavailable
+                })?;
             }
-            Err(error) => {
-                tracing::error!(%error, "could not start the session");
-                back(Failure::Unavailable)
-            }
-        },
-        (_, _, challenge) => match begin_store_choice(&session, account).await {
-            Ok(()) => {
-                if let Some(challenge) = challenge {
-                    if let Err(error) = hydra::remember_login_challenge(&session, challenge).await {
-                        tracing::error!(%error, "could not keep the login challenge");
-                        return back(Failure::Unavailable);
-                    }
-                }
-                Redirect::to("/auth/choose-store").into_response()
-            }
-            Err(error) => {
-                tracing::error!(%error, "could not start the session");
-                back(Failure::Unavailable)
-            }
-        },
+            Ok(Redirect::to("/auth/choose-store").into_response())
+        }
     }
 }
 

@@ -55,6 +55,7 @@ impl Failure {
 /// login challenge, so the person can try again within the same sign-in. A server too busy
 /// checking passwords says so with 503 and `Retry-After`, and a link back to the form.
 pub fn back_to_form(failure: Failure, email: &str, login_challenge: Option<&str>) -> Response {
+    crate::metrics::sign_in(failure.told().code());
     let form = form_url(failure, email, login_challenge);
     if failure == Failure::Busy {
         let page = format!(

@@ -11,6 +11,8 @@ use sqlx::postgres::PgPoolOptions;
 
 pub struct TestApp {
     pub base: String,
+    /// `http://…` of `/metrics`, when the test set `METRICS_ADDR`.
+    pub metrics: Option<String>,
     pub db: TestDb,
     /// Dropped with the `TestApp`: the server shuts down.
     stop: tokio::sync::oneshot::Sender<()>,
@@ -69,7 +71,8 @@ impl TestApp {
                 let owner = PgPoolOptions::new().max_connections(2).connect_lazy_with(owner_options.clone());
                 let database = Database { owner, owner_options, app_options, cluster: None };
                 let application = Application::build_with(&settings, database).await.expect("build the app");
-                let _ = started.send(format!("http://{}", application.local_addr()));
+                let metrics = application.metrics_addr().map(|addr| format!("http://{addr}"));
+                let _ = started.send((format!("http://{}", application.local_addr()), metrics));
                 application
                     .run_until(async {
                         let _ = stopped.await;
@@ -79,8 +82,8 @@ impl TestApp {
                 let _ = finished.send(());
             });
         });
-        let base = ready.await.expect("the app started");
-        TestApp { base, db, stop, stopped: stopped_serving }
+        let (base, metrics) = ready.await.expect("the app started");
+        TestApp { base, metrics, db, stop, stopped: stopped_serving }
     }
 
     /// Shuts the server down as SIGTERM does, and waits until it has stopped serving (a

@@ -12,6 +12,7 @@ mod hostile;
 mod idempotency;
 mod isolation;
 mod mail;
+mod metrics;
 mod refusals;
 mod roles;
 mod sign_in;
