@@ -1,5 +1,6 @@
-//! The storefront's pages and server functions, rendered on the server and hydrated in the
-//! browser. Server functions stay thin: who is asking, which store, then one call into `domain`.
+//! The storefront's pages and server functions. Pages render on the server only (islands: the
+//! browser runs `#[island]`s and sends forms, `frontend`). Server functions stay thin: who is
+//! asking, which store, then one call into `domain`.
 
 pub mod admin;
 pub mod billing;
@@ -91,8 +92,8 @@ pub fn App() -> impl IntoView {
     view! {
         <Title formatter=document_title/>
         <Router>
-            // Pages render completely before they are sent (SsrMode::Async) so that they work
-            // without JavaScript; hydration then takes over navigation.
+            // Pages render completely before they are sent (SsrMode::Async): they work without
+            // JavaScript, and with it the browser only sends their forms (`app::submission`).
             <components::SupportBanner/>
             <components::BillingBanner/>
             <Routes fallback=NotFound>

@@ -75,6 +75,11 @@ pub struct DbLimits {
     pub request: Bounds,
     /// Exports, imports and other bulk work of one store.
     pub bulk: Bounds,
+    /// On Citus, a store's transaction refuses a statement that would run on more than one
+    /// shard (`citus.multi_task_query_log_level = 'error'`) instead of running it: every store
+    /// statement names its store, so one that fans out is a bug. On for the test suite and
+    /// staging; plain PostgreSQL has no shards and ignores it.
+    pub refuse_multi_shard: bool,
 }
 
 impl DbLimits {
@@ -94,6 +99,7 @@ impl DbLimits {
                 lock_timeout: Duration::from_secs(10),
                 statement_timeout: Duration::from_secs(120),
             },
+            refuse_multi_shard: false,
         }
     }
 }
@@ -178,6 +184,16 @@ impl Db {
     /// How a store's statements are planned here (found when connecting: Citus or not).
     pub fn plans(&self) -> Plans {
         self.plans
+    }
+
+    /// What a store's transaction sets besides its store and bounds: generic plans on plain
+    /// PostgreSQL; on Citus, the refusal of statements that span shards when asked for.
+    pub(crate) fn store_settings(&self) -> &'static str {
+        match (self.plans, self.limits.refuse_multi_shard) {
+            (Plans::Generic, _) => " SET LOCAL plan_cache_mode = force_generic_plan;",
+            (Plans::Chosen, true) => " SET LOCAL citus.multi_task_query_log_level = 'error';",
+            (Plans::Chosen, false) => "",
+        }
     }
 
     /// The pool, for platform work on control-plane tables and for the session store.

@@ -98,9 +98,9 @@ impl TestDb {
             .await
             .expect("connect as owner");
         let app_options = app_role_options(&owner_options);
-        let db = Db::connect(app_options.clone(), crate::DbLimits::for_pool(8))
-            .await
-            .expect("connect as the application role");
+        // On Citus a store statement that spans shards fails its test.
+        let limits = crate::DbLimits { refuse_multi_shard: true, ..crate::DbLimits::for_pool(8) };
+        let db = Db::connect(app_options.clone(), limits).await.expect("connect as the application role");
         TestDb { owner, db, app_options }
     }
 

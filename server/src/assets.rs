@@ -1,4 +1,5 @@
-//! The compiled site under `/pkg/`: the hydrating script, its wasm and the stylesheet.
+//! The compiled site under `/pkg/`: the browser's script (islands and forms), its wasm and the
+//! stylesheet.
 //!
 //! `build_site` (scripts/lib.sh) names the three files by a hash of their content
 //! (`storefront.<hash>.js`, `…_bg.wasm`, `….css`), writes that name to `pkg/output-name`, and

@@ -219,6 +219,7 @@ fn database_limits(lookup: &impl Fn(&str) -> Option<String>) -> anyhow::Result<d
             lock_timeout: millis("DATABASE_BULK_LOCK_TIMEOUT_MS", defaults.bulk.lock_timeout)?,
             statement_timeout: millis("DATABASE_BULK_STATEMENT_TIMEOUT_MS", defaults.bulk.statement_timeout)?,
         },
+        refuse_multi_shard: parse_or(lookup, "DATABASE_REFUSE_MULTI_SHARD", defaults.refuse_multi_shard)?,
         ..defaults
     };
     if limits.connections_per_store == 0 || limits.connections_per_store as u32 > limits.max_connections {

@@ -231,8 +231,7 @@ fn Figure(label: &'static str, value: String, note: &'static str) -> impl IntoVi
     }
 }
 
-/// Plain links, so the choice works without JavaScript; once hydrated, the router swaps the
-/// figures in place without reloading the page.
+/// Plain links: each period is a page of its own, with or without JavaScript.
 #[component]
 fn PeriodPicker(current: Period) -> impl IntoView {
     view! {

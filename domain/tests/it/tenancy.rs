@@ -92,6 +92,37 @@ async fn a_stores_statements_get_generic_plans_on_postgresql_and_chosen_ones_on_
 }
 
 #[tokio::test]
+async fn on_citus_a_store_statement_that_spans_shards_is_refused_when_asked_for() {
+    let t = TestDb::new().await;
+    let (a, _b) = two_stores(&t).await;
+    let scope = t.scope(a.owner, a.tenant).await;
+    let citus: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
+            .fetch_one(&t.owner)
+            .await
+            .unwrap();
+    // No `tenant_id` filter: row-level security still confines it to the store, but Citus
+    // would send it to every shard.
+    let spanning = "SELECT count(*) FROM products";
+    let naming_the_store = "SELECT count(*) FROM products WHERE tenant_id = $1";
+    for refuse in [false, true] {
+        let limits = domain::DbLimits { refuse_multi_shard: refuse, ..domain::DbLimits::for_pool(1) };
+        let db = domain::Db::connect(t.app_options.clone(), limits).await.unwrap();
+        let mut read = db.read_tenant(&scope).await.unwrap();
+        // A statement that names its store runs either way.
+        let named: i64 =
+            sqlx::query_scalar(naming_the_store).bind(a.tenant).fetch_one(&mut **read).await.unwrap();
+        let spanned = sqlx::query_scalar::<_, i64>(spanning).fetch_one(&mut **read).await;
+        match (citus && refuse, spanned) {
+            (true, Err(error)) => assert!(error.to_string().contains("multi-task"), "{error}"),
+            (true, Ok(_)) => panic!("a statement that spans shards ran"),
+            // Row-level security confines it to the store all the same.
+            (false, spanned) => assert_eq!(spanned.unwrap(), named, "refuse = {refuse}, citus = {citus}"),
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_read_refuses_writes_and_ends_without_a_commit_leaving_the_connection_clean() {
     let t = TestDb::new().await;
     let (a, _b) = two_stores(&t).await;
@@ -135,7 +166,10 @@ async fn a_scope_sees_only_its_own_store() {
     let t = TestDb::new().await;
     let (a, b) = two_stores(&t).await;
     let scope = t.scope(a.owner, a.tenant).await;
-    let mut tx = t.db.begin_tenant(&scope).await.unwrap();
+    // No tenant filter on purpose below, so on Citus these statements span shards: a handle
+    // that lets them.
+    let db = domain::Db::connect(t.app_options.clone(), domain::DbLimits::for_pool(2)).await.unwrap();
+    let mut tx = db.begin_tenant(&scope).await.unwrap();
     for table in ["products", "customers", "orders", "order_items"] {
         // No tenant filter on purpose: the policy alone must hide store B.
         let tenants: Vec<i64> = sqlx::query_scalar(&format!("SELECT DISTINCT tenant_id FROM {table}"))
