@@ -5,6 +5,8 @@
 pub mod admin;
 pub mod billing;
 #[cfg(feature = "ssr")]
+pub mod budget;
+#[cfg(feature = "ssr")]
 pub mod client_address;
 pub mod components;
 pub mod customers;

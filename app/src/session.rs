@@ -242,6 +242,8 @@ pub enum ScopeRejection {
     Forbidden,
     /// Staff whose support session ended or expired.
     SupportSessionEnded,
+    /// The store used up its request budget on this replica ([`crate::budget`]) for this long.
+    OverBudget(std::time::Duration),
     Unavailable,
 }
 
@@ -250,9 +252,16 @@ impl IntoResponse for ScopeRejection {
         let status = match self {
             ScopeRejection::SignedOut | ScopeRejection::SupportSessionEnded => StatusCode::UNAUTHORIZED,
             ScopeRejection::Forbidden => StatusCode::FORBIDDEN,
+            ScopeRejection::OverBudget(_) => StatusCode::TOO_MANY_REQUESTS,
             ScopeRejection::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         };
-        (status, AppError::from(self).to_string()).into_response()
+        let error = AppError::from(self);
+        let retry_after = error.http_status().1;
+        let mut response = (status, error.to_string()).into_response();
+        if let Some(retry_after) = retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, retry_after);
+        }
+        response
     }
 }
 
@@ -262,6 +271,16 @@ impl From<ScopeRejection> for AppError {
             ScopeRejection::SignedOut => AppError::SignedOut,
             ScopeRejection::Forbidden => AppError::NotStaff,
             ScopeRejection::SupportSessionEnded => AppError::SupportSessionEnded,
+            ScopeRejection::OverBudget(wait) => {
+                let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+                AppError::TooManyRequests {
+                    message: format!(
+                        "This store is sending more requests than its plan allows at once. Please try again in {seconds} second{}.",
+                        if seconds == 1 { "" } else { "s" }
+                    ),
+                    retry_after_secs: seconds,
+                }
+            }
             ScopeRejection::Unavailable => AppError::Unavailable,
         }
     }
@@ -295,16 +314,29 @@ impl FromRequestParts<AppState> for CurrentStore {
         let session = session_of(parts);
         let db = state.db.clone();
         let max_age = state.session_max_age;
+        let budgets = state.budgets.clone();
         let once = parts.extensions.get::<ScopeOnce>().cloned();
         async move {
             let resolve = || async {
                 RESOLVED_SCOPES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 resolve_scope(session?, db, max_age).await
             };
-            match once {
-                Some(ScopeOnce(scope)) => scope.get_or_try_init(resolve).await.cloned().map(CurrentStore),
-                None => resolve().await.map(CurrentStore),
+            let scope = match &once {
+                Some(once) => once.scope.get_or_try_init(resolve).await.cloned()?,
+                None => resolve().await?,
+            };
+            // Staff reading a store in a support session spend nothing of the store's budget.
+            if scope.support_session().is_none() {
+                let take = |traffic| {
+                    budgets.take(scope.tenant_id(), scope.plan(), traffic, std::time::Instant::now())
+                };
+                let verdict = match &once {
+                    Some(once) => *once.verdict.get_or_init(|| take(once.traffic)),
+                    None => take(crate::budget::Traffic::Read),
+                };
+                verdict.map_err(ScopeRejection::OverBudget)?;
             }
+            Ok(CurrentStore(scope))
         }
     }
 }
@@ -312,16 +344,26 @@ impl FromRequestParts<AppState> for CurrentStore {
 /// The store scope of one request, resolved once: a page rendered on the server calls several
 /// server functions (its data, the store's notice, …), and each asks for the scope; the first
 /// checks the membership, the others share what it found. A refusal is not kept, so each caller
-/// gets its own (a sign-out is not flushed twice).
-#[derive(Clone, Default)]
-pub struct ScopeOnce(std::sync::Arc<tokio::sync::OnceCell<TenantScope>>);
+/// gets its own (a sign-out is not flushed twice). The request is charged to the store's budget
+/// once too, and that verdict is kept: a refused page is refused to each of its calls.
+#[derive(Clone)]
+pub struct ScopeOnce {
+    scope: std::sync::Arc<tokio::sync::OnceCell<TenantScope>>,
+    traffic: crate::budget::Traffic,
+    verdict: std::sync::Arc<std::sync::OnceLock<Result<(), std::time::Duration>>>,
+}
 
 /// Gives each request its [`ScopeOnce`] (a layer over every route).
 pub async fn one_scope_per_request(
     mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    request.extensions_mut().insert(ScopeOnce::default());
+    let traffic = crate::budget::Traffic::of(request.method(), request.uri().path());
+    request.extensions_mut().insert(ScopeOnce {
+        scope: Default::default(),
+        traffic,
+        verdict: Default::default(),
+    });
     next.run(request).await
 }
 

@@ -24,6 +24,8 @@ pub struct AppState {
     /// The identity provider sessions start from (Hydra mode); in local mode this app's own
     /// sign-in page starts them.
     pub sign_in_provider: Option<Arc<dyn SignInProvider>>,
+    /// Each store's request budget on this replica.
+    pub budgets: Arc<crate::budget::StoreBudgets>,
 }
 
 /// An identity provider sessions start from, which remembers who signed in (Hydra's login

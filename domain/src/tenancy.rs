@@ -141,6 +141,9 @@ pub struct TenantScope {
     email: String,
     /// What the store's billing state allows, read with the membership.
     access: Access,
+    /// The store's plan (its request budget follows it), read with the membership; empty in a
+    /// support session.
+    plan: String,
     /// Set when this is staff reading the store in a support session, not a member.
     support_session: Option<i64>,
 }
@@ -160,8 +163,8 @@ impl TenantScope {
         tenant: TenantId,
         signed_in_at: chrono::DateTime<chrono::Utc>,
     ) -> Result<TenantScope, Error> {
-        let member: Option<(String, String, String, Option<String>)> = sqlx::query_as(
-            "SELECT m.role, a.email, t.status, t.billing_status FROM memberships m
+        let member: Option<(String, String, String, Option<String>, String)> = sqlx::query_as(
+            "SELECT m.role, a.email, t.status, t.billing_status, t.plan_id FROM memberships m
              JOIN accounts a ON a.id = m.account_id
              JOIN tenants t ON t.id = m.tenant_id
              WHERE m.tenant_id = $1 AND m.account_id = $2
@@ -172,10 +175,18 @@ impl TenantScope {
         .bind(signed_in_at)
         .fetch_optional(db.pool())
         .await?;
-        let (role, email, status, billing_status) = member.ok_or(Error::NotFound)?;
+        let (role, email, status, billing_status, plan) = member.ok_or(Error::NotFound)?;
         let role = Role::parse(&role).ok_or(Error::NotFound)?;
         let access = Access::of(&status, billing_status.as_deref());
-        Ok(TenantScope { tenant_id: tenant, account_id: account, role, email, access, support_session: None })
+        Ok(TenantScope {
+            tenant_id: tenant,
+            account_id: account,
+            role,
+            email,
+            access,
+            plan,
+            support_session: None,
+        })
     }
 
     /// The scope of a staff member's open support session: reading the store's business data
@@ -196,6 +207,7 @@ impl TenantScope {
             role: Role::Viewer,
             email: crate::support::actor_name(staff),
             access: Access::ReadOnly,
+            plan: String::new(),
             support_session: Some(support_session),
         })
     }
@@ -218,6 +230,11 @@ impl TenantScope {
 
     pub fn access(&self) -> Access {
         self.access
+    }
+
+    /// The store's plan: empty in a support session.
+    pub fn plan(&self) -> &str {
+        &self.plan
     }
 
     /// The support session this scope reads the store in, when it is staff's.

@@ -33,6 +33,8 @@ pub struct Settings {
     /// Where `/metrics` is served (`METRICS_ADDR`); `None`, the default, serves none. Never
     /// the public listener.
     pub metrics_addr: Option<SocketAddr>,
+    /// Every store's request budget times this (`STORE_BUDGET_SCALE`, 1 by default).
+    pub store_budget_scale: f64,
     /// The public base URL of the app (redirect URIs are built from it); unset, it is
     /// `http://` and the address the server listens on.
     pub public_url: Option<String>,
@@ -113,6 +115,10 @@ impl Settings {
             migrate_on_start: parse_or(&lookup, "MIGRATE_ON_START", true)?,
             data_dir: lookup("STOREFRONT_DATA_DIR").unwrap_or_else(|| "data".into()).into(),
             listen_addr,
+            store_budget_scale: match parse_or(&lookup, "STORE_BUDGET_SCALE", 1.0_f64)? {
+                scale if scale.is_finite() && scale > 0.0 => scale,
+                scale => bail!("STORE_BUDGET_SCALE must be a number above 0, got {scale}"),
+            },
             metrics_addr: lookup("METRICS_ADDR")
                 .map(|addr| {
                     addr.parse().with_context(|| format!("METRICS_ADDR={addr:?} must be an address and port"))

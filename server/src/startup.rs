@@ -143,6 +143,7 @@ impl Application {
             },
             payments,
             sign_in_provider: None,
+            budgets: Arc::new(app::budget::StoreBudgets::new(settings.store_budget_scale)),
         };
         let mode = match &settings.hydra {
             Some(hydra) => SignInMode::Hydra(Arc::new(IdentityProvider::new(hydra.clone(), &public_url)?)),

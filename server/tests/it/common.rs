@@ -50,6 +50,9 @@ impl TestApp {
             ("CLIENT_IP_HEADER", "x-forwarded-for"),
             // On Citus a store statement that spans shards fails its test.
             ("DATABASE_REFUSE_MULTI_SHARD", "true"),
+            // Tests send a store's requests faster than its people would; the budgets
+            // themselves are tried in budgets.rs.
+            ("STORE_BUDGET_SCALE", "1000"),
         ] {
             if !vars.iter().any(|(k, _)| k == key) {
                 vars.push((key.into(), value.into()));

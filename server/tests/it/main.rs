@@ -5,6 +5,7 @@ mod admin;
 mod api;
 mod back_office;
 mod billing;
+mod budgets;
 mod common;
 mod csrf;
 mod faults;
