@@ -10,6 +10,7 @@ pub mod admin;
 pub mod audit;
 pub mod billing;
 pub mod bulkhead;
+pub mod cluster;
 pub mod customers;
 pub mod db;
 pub mod embedded;

@@ -31,6 +31,43 @@ enum Command {
     /// Manage the platform's staff (the admin panel's users).
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// Where stores live on Citus, and moving them (as the schema owner; Citus only).
+    #[command(subcommand)]
+    Stores(StoresCommand),
+    /// The Citus cluster as a whole (as the schema owner; Citus only).
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum StoresCommand {
+    /// A store's shard and the node holding it.
+    Where {
+        /// The store's id or address (slug).
+        store: String,
+    },
+    /// Gives a store a shard of its own (its rows in every table), optionally on another node.
+    Isolate {
+        store: String,
+        /// A registered worker, `host:port`, to move the store's shard to.
+        #[arg(long)]
+        to_node: Option<String>,
+    },
+    /// The stores that sent the most queries in the current period, with their CPU time.
+    Top {
+        #[arg(long, default_value_t = 10)]
+        limit: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ClusterCommand {
+    /// Moves shards so every node holds as many (after adding a worker), then its status.
+    Rebalance {
+        /// Wait until the moves are done.
+        #[arg(long)]
+        wait: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,7 +115,69 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Seed(args) => seed(&settings, args).await,
         Command::Staff(StaffCommand::Create { email, role }) => create_staff(&settings, &email, &role).await,
+        Command::Stores(command) => with_owner(&settings, |owner| stores(owner, command)).await,
+        Command::Cluster(ClusterCommand::Rebalance { wait }) => {
+            with_owner(&settings, |owner| rebalance(owner, wait)).await
+        }
     }
+}
+
+/// Runs `work` on the schema owner's connection, and closes it after.
+async fn with_owner<F, Fut>(settings: &Settings, work: F) -> anyhow::Result<()>
+where
+    F: FnOnce(sqlx::PgPool) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let database = Database::open(settings).await?;
+    database.wait_until_reachable(settings.database_wait).await?;
+    let result = work(database.owner.clone()).await;
+    database.close().await;
+    result
+}
+
+async fn stores(owner: sqlx::PgPool, command: StoresCommand) -> anyhow::Result<()> {
+    use domain::cluster;
+    let show = |p: cluster::Placement| {
+        let alone = if p.isolated { ", alone in it" } else { "" };
+        println!("store {} is in shard {} on {}{alone}", p.tenant_id, p.shard_id, p.node);
+    };
+    match command {
+        StoresCommand::Where { store } => {
+            show(cluster::placement(&owner, cluster::find_store(&owner, &store).await?).await?)
+        }
+        StoresCommand::Isolate { store, to_node } => {
+            let tenant = cluster::find_store(&owner, &store).await?;
+            show(cluster::isolate(&owner, tenant, to_node.as_deref()).await?)
+        }
+        StoresCommand::Top { limit } => {
+            let busiest = cluster::busiest(&owner, limit).await?;
+            if busiest.is_empty() {
+                println!("no store has sent a query in this period (is citus.stat_tenants_track 'all'?)");
+            }
+            for store in busiest {
+                println!(
+                    "store {:>10}  {:>10} queries  {:>8.2} s CPU",
+                    store.tenant_id, store.queries, store.cpu_seconds
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn rebalance(owner: sqlx::PgPool, wait: bool) -> anyhow::Result<()> {
+    use domain::cluster;
+    match cluster::rebalance_start(&owner).await? {
+        Some(job) => println!("rebalance started: job {job}"),
+        None => println!("nothing to move: every node holds its share"),
+    }
+    if wait {
+        cluster::rebalance_wait(&owner).await?;
+    }
+    for job in cluster::rebalance_status(&owner).await?.into_iter().take(3) {
+        println!("job {}: {}", job.job_id, job.state);
+    }
+    Ok(())
 }
 
 async fn create_staff(settings: &Settings, email: &str, role: &str) -> anyhow::Result<()> {

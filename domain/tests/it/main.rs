@@ -3,6 +3,7 @@
 mod admin;
 mod billing;
 mod catalog;
+mod cluster;
 mod customers;
 mod export;
 mod figures;
