@@ -31,16 +31,20 @@ ensure_postgres() {
     apt_install postgresql
 }
 
+# The folder of PostgreSQL's server programs (initdb, pg_ctl): initdb's on PATH, or the newest
+# of Debian's.
+pg_bin_dir() {
+    dirname "$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)"
+}
+
+# Runs "$@" as the postgres user when root: PostgreSQL's server refuses to run as root.
+as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
 # Stops the private cluster the Rust tests start (domain::testing), if it runs.
 stop_test_cluster() {
-    local pgdata="$ROOT/target/test-postgres/pgdata" pg_ctl
+    local pgdata="$ROOT/target/test-postgres/pgdata"
     [ -f "$pgdata/postmaster.pid" ] || return 0
-    pg_ctl="$(command -v pg_ctl || ls /usr/lib/postgresql/*/bin/pg_ctl | sort -V | tail -n 1)"
-    if [ "$(id -u)" = 0 ]; then
-        runuser -u postgres -- "$pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null || true
-    else
-        "$pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null || true
-    fi
+    as_postgres "$(pg_bin_dir)/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null || true
 }
 
 ensure_nextest() {

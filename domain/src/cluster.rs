@@ -34,11 +34,7 @@ pub struct RebalanceState {
 }
 
 async fn require_citus(owner: &PgPool) -> Result<(), Error> {
-    let citus: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
-            .fetch_one(owner)
-            .await?;
-    if citus {
+    if crate::db::is_citus(owner).await? {
         Ok(())
     } else {
         Err(Error::Invalid(

@@ -24,6 +24,13 @@ pub async fn migrate(owner: &PgPool) -> Result<(), MigrateError> {
     MIGRATOR.run(owner).await
 }
 
+/// Whether the database is a Citus coordinator (the extension is installed in it).
+pub async fn is_citus(pool: &PgPool) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
+        .fetch_one(pool)
+        .await
+}
+
 /// Connection options every connection of the application carries. With Citus,
 /// `SET LOCAL app.current_tenant` reaches the worker nodes only when this is `local`;
 /// plain PostgreSQL accepts it as an unused custom setting.
@@ -159,12 +166,8 @@ impl Db {
             })
             .connect_with(with_session_bounds(with_tenancy_options(options), &limits.request))
             .await?;
-        let citus: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
-                .fetch_one(&pool)
-                .await?;
-        let plans = if citus { Plans::Chosen } else { Plans::Generic };
-        Ok(Db::from_pool_with(pool, limits).with_plans(plans))
+        let plans = if is_citus(&pool).await? { Plans::Chosen } else { Plans::Generic };
+        Ok(Db { plans, ..Db::from_pool_with(pool, limits) })
     }
 
     /// A handle on `pool` with the default limits.
@@ -175,10 +178,6 @@ impl Db {
     pub fn from_pool_with(pool: PgPool, limits: DbLimits) -> Db {
         let bulkhead = Bulkhead::new(limits.connections_per_store, limits.store_wait);
         Db { pool, limits: Arc::new(limits), bulkhead, plans: Plans::Chosen }
-    }
-
-    fn with_plans(self, plans: Plans) -> Db {
-        Db { plans, ..self }
     }
 
     /// How a store's statements are planned here (found when connecting: Citus or not).

@@ -11,28 +11,18 @@ pub const HASHING_QUEUE: &str = "password_hashing";
 /// Requests waiting for a pooled connection to open a store's transaction.
 pub const POOL_WAITING: &str = "db_pool_waiting";
 
-/// One more in the gauge `name`, `state` for as long as this lives (so a cancelled wait is
-/// taken out too).
-pub(crate) struct Queued {
-    gauge: metrics::Gauge,
-}
+/// One more in `gauge` for as long as this lives (so a cancelled wait is taken out too).
+pub(crate) struct Queued(metrics::Gauge);
 
 impl Queued {
-    pub(crate) fn new(name: &'static str, state: &'static str) -> Queued {
-        let gauge = metrics::gauge!(name, "state" => state);
+    pub(crate) fn in_gauge(gauge: metrics::Gauge) -> Queued {
         gauge.increment(1.0);
-        Queued { gauge }
-    }
-
-    pub(crate) fn unlabelled(name: &'static str) -> Queued {
-        let gauge = metrics::gauge!(name);
-        gauge.increment(1.0);
-        Queued { gauge }
+        Queued(gauge)
     }
 }
 
 impl Drop for Queued {
     fn drop(&mut self) {
-        self.gauge.decrement(1.0);
+        self.0.decrement(1.0);
     }
 }

@@ -102,13 +102,14 @@ static SPARE_MEMORY: Mutex<Vec<Memory>> = Mutex::new(Vec::new());
 async fn in_turn<T: Send + 'static>(
     work: impl FnOnce(&mut Memory) -> T + Send + 'static,
 ) -> Result<T, crate::Error> {
-    let waiting = crate::metrics::Queued::new(crate::metrics::HASHING_QUEUE, "waiting");
+    use crate::metrics::{Queued, HASHING_QUEUE};
+    let waiting = Queued::in_gauge(metrics::gauge!(HASHING_QUEUE, "state" => "waiting"));
     let permit = tokio::time::timeout(MAX_WAIT, slots().acquire())
         .await
         .map_err(|_| crate::Error::Busy)?
         .expect("the hashing slots are never closed");
     drop(waiting);
-    let _running = crate::metrics::Queued::new(crate::metrics::HASHING_QUEUE, "running");
+    let _running = Queued::in_gauge(metrics::gauge!(HASHING_QUEUE, "state" => "running"));
     let mut memory = SPARE_MEMORY.lock().expect("hashing memory").pop().unwrap_or_default();
     let (done, memory) = tokio::task::spawn_blocking(move || (work(&mut memory), memory))
         .await

@@ -319,7 +319,7 @@ impl TenantTx {
             tenant_id.get(),
             db.bounds(work).set_local()
         );
-        let waiting = crate::metrics::Queued::unlabelled(crate::metrics::POOL_WAITING);
+        let waiting = crate::metrics::Queued::in_gauge(metrics::gauge!(crate::metrics::POOL_WAITING));
         let tx = db.pool().begin_with(begin).await?;
         drop(waiting);
         Ok(TenantTx { tx, tenant_id, _share: share })

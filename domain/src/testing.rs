@@ -104,6 +104,11 @@ impl TestDb {
         TestDb { owner, db, app_options }
     }
 
+    /// Whether the tests run on a Citus coordinator (`TEST_DATABASE_URL`).
+    pub async fn is_citus(&self) -> bool {
+        crate::db::is_citus(&self.owner).await.expect("the database answers")
+    }
+
     /// Whether other tests write to this database at the same time (`TEST_DATABASE_URL`): a
     /// platform-wide figure then only grows by at least what the test added.
     pub fn is_shared(&self) -> bool {

@@ -178,12 +178,7 @@ async fn the_application_role_owns_nothing_and_cannot_bypass_policies() {
 #[tokio::test]
 async fn on_citus_every_store_lives_on_one_shard() {
     let t = TestDb::new().await;
-    let citus: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
-            .fetch_one(&t.owner)
-            .await
-            .unwrap();
-    if !citus {
+    if !t.is_citus().await {
         let metadata: Option<String> = sqlx::query_scalar("SELECT to_regclass('pg_dist_partition')::text")
             .fetch_one(&t.owner)
             .await

@@ -6,13 +6,6 @@ use domain::cluster;
 use domain::testing::TestDb;
 use domain::Error;
 
-async fn is_citus(t: &TestDb) -> bool {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
-        .fetch_one(&t.owner)
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_store_is_found_by_id_or_address_and_an_unknown_one_is_named() {
     let t = TestDb::new().await;
@@ -32,7 +25,7 @@ async fn a_store_is_found_by_id_or_address_and_an_unknown_one_is_named() {
 async fn operations_refuse_on_plain_postgresql_and_place_and_isolate_a_store_on_citus() {
     let t = TestDb::new().await;
     let store = t.store("Whale Shop").await;
-    if !is_citus(&t).await {
+    if !t.is_citus().await {
         for refused in [
             cluster::placement(&t.owner, store.tenant).await.map(|_| ()),
             cluster::isolate(&t.owner, store.tenant, None).await.map(|_| ()),

@@ -59,20 +59,12 @@ async fn a_committed_scope_leaves_nothing_behind_on_the_connection() {
     assert_eq!(seen, 0);
 }
 
-/// Whether the tests run on a Citus coordinator (`TEST_DATABASE_URL`).
-async fn is_citus(t: &TestDb) -> bool {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
-        .fetch_one(&t.owner)
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_stores_statements_get_generic_plans_on_postgresql_and_chosen_ones_on_citus() {
     let t = TestDb::new().await;
     let (a, _b) = two_stores(&t).await;
     let scope = t.scope(a.owner, a.tenant).await;
-    let citus = is_citus(&t).await;
+    let citus = t.is_citus().await;
     let (plans, setting) =
         if citus { (domain::Plans::Chosen, "auto") } else { (domain::Plans::Generic, "force_generic_plan") };
     let db = domain::Db::connect(t.app_options.clone(), domain::DbLimits::for_pool(1)).await.unwrap();
@@ -100,7 +92,7 @@ async fn on_citus_a_store_statement_that_spans_shards_is_refused_when_asked_for(
     let t = TestDb::new().await;
     let (a, _b) = two_stores(&t).await;
     let scope = t.scope(a.owner, a.tenant).await;
-    let citus = is_citus(&t).await;
+    let citus = t.is_citus().await;
     // No `tenant_id` filter: row-level security still confines it to the store, but Citus
     // would send it to every shard.
     let spanning = "SELECT count(*) FROM products";

@@ -30,12 +30,7 @@ fn orders_at_once(
 /// How many of the app's statements wait on a lock right now: on Citus, on whichever node holds
 /// the store's shard.
 async fn waiting_on_locks(db: &TestDb) -> i64 {
-    let citus: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
-            .fetch_one(&db.owner)
-            .await
-            .unwrap();
-    let activity = if citus { "citus_stat_activity" } else { "pg_stat_activity" };
+    let activity = if db.is_citus().await { "citus_stat_activity" } else { "pg_stat_activity" };
     sqlx::query_scalar(&format!(
         "SELECT count(*) FROM {activity}
          WHERE usename = 'storefront_app' AND wait_event_type = 'Lock' AND datname = current_database()"
